@@ -1,0 +1,88 @@
+"""The one registry of settings the project reads from the environment.
+
+Every environment variable is declared here once, with its default and help text;
+`tests/test_settings_documented.py` fails when one is missing from the README.
+Values are read when asked for (never cached at import), so tests and the CLI can
+change the environment and see the change.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        None,
+        "PostgreSQL/PostGIS server to use (postgresql://...). Unset: the project runs its "
+        "own cluster under OBSERVATORY_HOME.",
+    ),
+    Setting(
+        "OBSERVATORY_HOME",
+        "~/.local/share/observatory",
+        "Where the managed PostGIS cluster, its logs and the demo files live.",
+    ),
+    Setting(
+        "OBSERVATORY_PG_BINDIR",
+        None,
+        "Directory of the PostgreSQL server binaries (initdb, pg_ctl). Unset: found with "
+        "pg_config or under /usr/lib/postgresql/<version>/bin.",
+    ),
+    Setting(
+        "OBSERVATORY_CATEGORY_SYNONYMS",
+        None,
+        "Extra category synonyms: a CSV with columns `synonym,category` read after the "
+        "shipped table, so a team can extend it without editing code.",
+    ),
+    Setting(
+        "OBSERVATORY_SECRET_KEY",
+        None,
+        "Secret that signs dashboard sessions. Required in production; a random one is "
+        "made per process when unset (sessions then end on restart).",
+    ),
+    Setting(
+        "OBSERVATORY_TILES",
+        "none",
+        "Map background: `none` (offline, ward outlines only) or `osm` (online tiles, "
+        "an option, never a requirement).",
+    ),
+    Setting(
+        "PUBLIC",
+        "0",
+        "`1` makes `gunicorn dashboard.app:server` serve the public, aggregate-only app.",
+    ),
+    Setting(
+        "OBSERVATORY_LOG_LEVEL",
+        "INFO",
+        "Log level for the ETL and the dashboard (DEBUG, INFO, WARNING).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str | None:
+    """The setting's value from the environment, or its default."""
+    setting = _BY_NAME[name]  # KeyError on an undeclared setting is intended
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return setting.default
+    return value
+
+
+def get_bool(name: str) -> bool:
+    return (get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def observatory_home() -> Path:
+    return Path(get("OBSERVATORY_HOME") or "~/.local/share/observatory").expanduser()

@@ -1,0 +1,34 @@
+"""`observatory wards`: administrative boundaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def wards() -> None:
+    """Ward boundaries (any OGR format: shapefile, GeoJSON, GeoPackage)."""
+
+
+@wards.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--code-field", default="code", show_default=True, help="Attribute with the unique ward code."
+)
+@click.option(
+    "--name-field", default="name", show_default=True, help="Attribute with the ward name."
+)
+@click.option("--county-field", default=None, help="Attribute with the county name.")
+@click.option("--constituency-field", default=None, help="Attribute with the constituency name.")
+@click.option(
+    "--population-field", default=None, help="Attribute with the ward population (for rates)."
+)
+def load(path: Path, **fields: str | None) -> None:
+    """Load or replace wards by code from PATH, repairing invalid polygons."""
+    from geodata.boundaries import load_wards
+    from geodata.db import get_engine
+
+    result = load_wards(get_engine(), path, **fields)
+    click.echo(result.summary())
