@@ -12,6 +12,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -58,9 +59,17 @@ def _debian_postgis_package(version: str) -> str:
 def find_bindir() -> Path:
     """The PostgreSQL server binaries, or a SetupError naming the package to install."""
     configured = settings.get("OBSERVATORY_PG_BINDIR")
-    candidates: list[Path] = []
     if configured:
-        candidates.append(Path(configured))
+        # An explicit setting is honoured, never silently replaced by a guess.
+        path = Path(configured).expanduser()
+        if (path / "initdb").exists() and (path / "pg_ctl").exists():
+            return path
+        raise SetupError(
+            f"OBSERVATORY_PG_BINDIR={path} has no initdb and pg_ctl: point it at the "
+            "PostgreSQL server binaries (Debian: `sudo apt-get install postgresql-15 "
+            "postgresql-15-postgis-3`, then /usr/lib/postgresql/15/bin) or unset it."
+        )
+    candidates: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
         out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
@@ -83,9 +92,18 @@ def find_bindir() -> Path:
 
 
 def server_version(bindir: Path) -> str:
-    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True)
-    # "postgres (PostgreSQL) 15.18 (Debian ...)" -> "15"
-    return out.stdout.split()[2].split(".")[0]
+    """The major version, from "postgres (PostgreSQL) 15.18 (Debian ...)" -> "15"."""
+    postgres = bindir / "postgres"
+    out = None
+    if postgres.exists():
+        out = subprocess.run([str(postgres), "--version"], capture_output=True, text=True)
+    match = re.search(r"\(PostgreSQL\)\s+(\d+)", out.stdout if out else "")
+    if not match:
+        raise SetupError(
+            f"{postgres} is missing or does not report a PostgreSQL version: install the "
+            "server with `sudo apt-get install postgresql-15 postgresql-15-postgis-3`."
+        )
+    return match.group(1)
 
 
 def check_postgis(bindir: Path) -> None:

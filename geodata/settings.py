@@ -62,9 +62,39 @@ SETTINGS: tuple[Setting, ...] = (
         "`1` makes `gunicorn dashboard.app:server` serve the public, aggregate-only app.",
     ),
     Setting(
+        "OBSERVATORY_PUBLIC_MIN_COUNT",
+        "5",
+        "Smallest count the public app shows (hex cells, months, sensitive categories by "
+        "ward x quarter); smaller counts are merged or shown as 'fewer than N'. Floor 3.",
+    ),
+    Setting(
         "OBSERVATORY_LOG_LEVEL",
         "INFO",
         "Log level for the ETL and the dashboard (DEBUG, INFO, WARNING).",
+    ),
+    Setting(
+        "OBSERVATORY_PLACE_AUTO_ACCEPT",
+        "0.9",
+        "Confidence (0-1) at and above which a place matched from text needs no review; "
+        "placements below it are kept and listed for review.",
+    ),
+    Setting(
+        "OBSERVATORY_LINK_WINDOW_HOURS",
+        "48",
+        "Records of different agencies further apart in time than this are never the "
+        "same event.",
+    ),
+    Setting(
+        "OBSERVATORY_LINK_DISTANCE_M",
+        "1000",
+        "Records with coordinates further apart than this (metres) are never the same "
+        "event; records placed only to a ward must share the ward.",
+    ),
+    Setting(
+        "OBSERVATORY_LINK_MIN_SCORE",
+        "0.6",
+        "Agreement score (0-1) from which two records of different agencies are linked "
+        "as one event.",
     ),
 )
 

@@ -10,7 +10,7 @@ import click
 
 from geodata import settings
 from geodata.errors import ObservatoryError
-from observatory.commands import db, demo, export, ingest, serve, wards
+from observatory.commands import actions, db, demo, export, gazetteer, ingest, serve, users, wards
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +29,17 @@ def cli() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-for group in (db.db, wards.wards, ingest.ingest, export.export, demo.demo, serve.serve):
+for group in (
+    db.db,
+    wards.wards,
+    gazetteer.gazetteer,
+    ingest.ingest,
+    export.export,
+    demo.demo,
+    serve.serve,
+    users.users_group,
+    actions.actions_group,
+):
     cli.add_command(group)
 
 

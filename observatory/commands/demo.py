@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -24,6 +25,13 @@ import click
     default=None,
     help="Where the agency files are written (default: OBSERVATORY_HOME/demo).",
 )
+@click.option(
+    "--reference-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The year of incidents ends with the last full month before this date "
+    "(default: today). Fix it to rebuild the same files later.",
+)
 @click.option("--serve/--no-serve", default=True, help="Serve the dashboard afterwards.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
@@ -32,14 +40,29 @@ def demo(
     county: str | None,
     seed: int,
     out_dir: Path | None,
+    reference_date: datetime | None,
     serve: bool,
     host: str,
     port: int,
 ) -> None:
-    """Generate a demo town's agency files, load them with `ingest`, and serve."""
+    """Build a seeded demo and load it through the real ETL, then serve the dashboard.
+
+    By default the demo is a generated, fictional town of twelve wards with roads and
+    named places; with --wards (and --county) it uses real ward boundaries. A year of
+    incidents from a spatio-temporal model is written as several agencies' own files
+    (police, chief, health centre, rescue centre, children's office) and loaded with
+    `ingest`. The model's planted truths go to truth.json beside the files, never into
+    the database. The same seed and reference date give byte-identical files.
+    """
     from etl.demo import load_demo
 
-    summary = load_demo(seed=seed, out_dir=out_dir, wards_path=wards_path, county=county)
+    summary = load_demo(
+        seed=seed,
+        out_dir=out_dir,
+        wards_path=wards_path,
+        county=county,
+        reference_date=reference_date.date() if reference_date else None,
+    )
     click.echo(summary)
     if serve:
         from dashboard.app import create_app

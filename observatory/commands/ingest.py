@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+# Quarantine reasons printed per file; the rest are in the --report file.
+_SHOWN_PROBLEMS = 10
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -28,7 +31,9 @@ def ingest(
     """Load agency files (CSV or XLSX) in the observatory template.
 
     Each file loads in one transaction; re-running a file changes nothing. Rows that
-    cannot be loaded are quarantined with a reason a clerk can act on.
+    cannot be loaded are quarantined with a reason a clerk can act on. Columns of
+    names, phone or ID numbers are never read. Prints one line per file; exits 1 when
+    a file could not be loaded at all.
     """
     from etl.ingest import ingest_files
 
@@ -38,6 +43,23 @@ def ingest(
     if report_path:
         payload = reports[0] if len(reports) == 1 else reports
         report_path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
-    failed = [r for r in reports if r.get("failed")]
-    if failed:
+    for report in reports:
+        _echo(report)
+    if any(r.get("failed") for r in reports):
         raise SystemExit(1)
+
+
+def _echo(report: dict) -> None:
+    if report.get("failed"):
+        click.echo(f"error: {report['error']}", err=True)
+        return
+    click.echo(
+        f"{report['file']}: {report['rows_read']} rows read, {report['inserted']} inserted, "
+        f"{report['updated']} updated, {report['unchanged']} unchanged, "
+        f"{report['quarantined']} quarantined, {report['no_ward']} without a ward"
+    )
+    problems = report["quarantine"]
+    for item in problems[:_SHOWN_PROBLEMS]:
+        click.echo(f"  row {item['row']}: {item['reason']}", err=True)
+    if len(problems) > _SHOWN_PROBLEMS:
+        click.echo(f"  ... and {len(problems) - _SHOWN_PROBLEMS} more in the report", err=True)

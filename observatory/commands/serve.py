@@ -12,9 +12,10 @@ import click
 def serve(host: str, port: int, debug: bool) -> None:
     """Serve the dashboard (production: `gunicorn dashboard.app:server`)."""
     from dashboard.app import create_app
+    from geodata import settings
     from geodata.db import get_engine
 
     get_engine()  # start the database and migrate before the first request
-    app = create_app()
+    app = create_app(public=settings.get_bool("PUBLIC"))
     click.echo(f"observatory dashboard on http://{host}:{port}")
     app.run(host=host, port=port, debug=debug)

@@ -25,10 +25,28 @@ def wards() -> None:
 @click.option(
     "--population-field", default=None, help="Attribute with the ward population (for rates)."
 )
-def load(path: Path, **fields: str | None) -> None:
-    """Load or replace wards by code from PATH, repairing invalid polygons."""
+@click.option(
+    "--attribution",
+    default=None,
+    help="Citation maps must show for these boundaries "
+    "(default: the `> ` quoted lines of a README.md beside PATH).",
+)
+@click.option(
+    "--duplicate-codes",
+    type=click.Choice(["suffix", "error"]),
+    default="suffix",
+    show_default=True,
+    help="A code repeated in the file: keep every feature, storing later ones as CODE-2, "
+    "CODE-3 (`suffix`, listed in the summary), or refuse the file (`error`).",
+)
+def load(path: Path, **options: str | None) -> None:
+    """Load or replace wards by code from PATH, repairing invalid polygons.
+
+    Reprojects to WGS84 when the file has another CRS, stores every ward as a
+    MultiPolygon, and prints how many geometries were repaired.
+    """
     from geodata.boundaries import load_wards
     from geodata.db import get_engine
 
-    result = load_wards(get_engine(), path, **fields)
+    result = load_wards(get_engine(), path, **options)
     click.echo(result.summary())

@@ -1,0 +1,284 @@
+"""Dash callbacks over HTTP: the dashboard under gunicorn on 127.0.0.1, callbacks
+POSTed to /_dash-update-component as the browser sends them (built from the app's
+own /_dash-dependencies), timed server side (bench.wsgi's X-Bench-Server-Ms), with
+the bytes on the wire (gzip, as browsers ask) and before compression.
+
+Each server callback is timed warm (its query results cached, as for every viewer
+after the first) and cold (the worker's cache emptied before each request, as for the
+first viewer after a load). The map gets two figures of its own: the first map (no
+hexagons in the browser yet) and a filter change (colours only, a Patch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bench.report import Figure, percentiles, with_target
+
+CALLBACK_TARGET_MS = 100.0
+FIRST_MAP_TARGET_KB = 1000.0
+FILTER_CHANGE_TARGET_KB = 200.0
+BENCH_USER = "bench"
+BENCH_PASSWORD = "bench-password-not-secret-1"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dashboard_server(workers: int = 1) -> Iterator[str]:
+    """gunicorn serving bench.wsgi on a free loopback port; yields the base URL."""
+    import requests
+
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--timeout",
+        "300",
+        "bench.wsgi:application",
+    ]
+    log = open(Path(os.environ.get("OBSERVATORY_HOME", "/tmp")) / "bench-gunicorn.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
+            with contextlib.suppress(requests.ConnectionError):
+                requests.get(base + "/_dash-dependencies", timeout=5)
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the dashboard did not start within 90 s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def signed_in_session(engine: Engine, base: str):
+    """A requests session past the login page, when the dashboard has one."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    first = session.get(base + "/", allow_redirects=False, timeout=30)
+    if first.status_code not in (301, 302, 303) or "login" not in first.headers.get("Location", ""):
+        return session
+    from geodata import users
+
+    if users.get_user(engine, BENCH_USER) is None:
+        users.add_user(engine, BENCH_USER, BENCH_PASSWORD, "team")
+    form = session.get(base + "/login", timeout=30).text
+    token = re.search(r"name='csrf_token' value='([^']+)'", form)
+    session.post(
+        base + "/login",
+        data={
+            "csrf_token": token.group(1) if token else "",
+            "username": BENCH_USER,
+            "password": BENCH_PASSWORD,
+            "next": "/",
+        },
+        timeout=30,
+    )
+    return session
+
+
+@dataclass
+class Callback:
+    """One server-side callback from /_dash-dependencies."""
+
+    output: str
+    outputs: list[dict]
+    inputs: list[dict]
+    state: list[dict]
+
+    @property
+    def name(self) -> str:
+        first = self.outputs[0]
+        ident = first["id"] if isinstance(first["id"], str) else first["id"].get("type", "")
+        return f"{ident}.{first['property']}".replace("_", "-")
+
+    def payload(self, values: dict, changed: int = 0) -> dict:
+        def filled(items):
+            return [{**item, "value": values.get((item["id"], item["property"]))} for item in items]
+
+        inputs = filled(self.inputs)
+        multi = len(self.outputs) > 1
+        return {
+            "output": self.output,
+            "outputs": self.outputs if multi else self.outputs[0],
+            "inputs": inputs,
+            "changedPropIds": [f"{_id_text(inputs[changed]['id'])}.{inputs[changed]['property']}"],
+            "state": filled(self.state),
+        }
+
+
+def _id_text(ident) -> str:
+    return ident if isinstance(ident, str) else json.dumps(ident, sort_keys=True)
+
+
+def _parse_outputs(output: str) -> list[dict]:
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    out = []
+    for part in parts:
+        ident, prop = part.rsplit(".", 1)
+        out.append({"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop})
+    return out
+
+
+def server_callbacks(session, base: str) -> list[Callback]:
+    deps = session.get(base + "/_dash-dependencies", timeout=30).json()
+    found = []
+    for dep in deps:
+        if dep.get("clientside_function"):
+            continue
+        # Pattern-matching callbacks need concrete ids the page would create: skipped.
+        if any(isinstance(i["id"], dict) for i in dep["inputs"]):
+            continue
+        found.append(
+            Callback(dep["output"], _parse_outputs(dep["output"]), dep["inputs"], dep["state"])
+        )
+    return found
+
+
+@dataclass
+class Response:
+    seconds: float
+    wire_bytes: int
+    raw_bytes: int
+    body: dict
+
+
+def post(session, base: str, payload: dict) -> Response:
+    response = session.post(
+        base + "/_dash-update-component",
+        json=payload,
+        headers={"Accept-Encoding": "gzip"},
+        stream=True,
+        timeout=300,
+    )
+    wire = response.raw.read(decode_content=False)
+    if response.status_code == 204:
+        return Response(float(response.headers["X-Bench-Server-Ms"]) / 1000, 0, 0, {})
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code} for {payload['output']}")
+    raw = gzip.decompress(wire) if response.headers.get("Content-Encoding") == "gzip" else wire
+    seconds = float(response.headers["X-Bench-Server-Ms"]) / 1000
+    return Response(seconds, len(wire), len(raw), json.loads(raw))
+
+
+def timed(session, base: str, payload: dict, repeat: int, cold: bool) -> tuple[dict, Response]:
+    samples, last = [], None
+    post(session, base, payload)  # warm-up: imports, connection pool
+    for _ in range(repeat):
+        if cold:
+            session.post(base + "/_bench/clear-cache", timeout=30)
+        last = post(session, base, payload)
+        samples.append(last.seconds)
+    return with_target(percentiles(samples), "p95_ms", CALLBACK_TARGET_MS), last
+
+
+def _default_values(engine: Engine) -> dict:
+    from bench.queries import default_range
+    from dashboard import ids
+
+    start, end = default_range(engine)
+    return {
+        ("_pages_location", "pathname"): "/",
+        ("_pages_location", "search"): "",
+        (ids.URL, "pathname"): "/",
+        (ids.MAP_DATES, "start_date"): start.isoformat(),
+        (ids.MAP_DATES, "end_date"): end.isoformat(),
+        (ids.MAP_CATEGORIES, "value"): [],
+        (ids.MAP_DRAWN, "data"): None,
+    }
+
+
+def _page_paths() -> list[str]:
+    import dash
+
+    import dashboard.app  # noqa: F401 - registers the pages
+
+    return [page["path"] for page in dash.page_registry.values()]
+
+
+def _figure(name: str, values: dict, last: Response) -> Figure:
+    return Figure(
+        name, {**values, "wire_kB": last.wire_bytes / 1000, "raw_kB": last.raw_bytes / 1000}
+    )
+
+
+def _payload_figure(name: str, last: Response, limit_kb: float) -> Figure:
+    values = with_target({"wire_kB": last.wire_bytes / 1000}, "wire_kB", limit_kb)
+    values["raw_kB"] = last.raw_bytes / 1000
+    return Figure(name, values, "gzip on the wire; raw = before compression")
+
+
+def callback_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:
+    from dashboard import ids
+
+    values = _default_values(engine)
+    with dashboard_server() as base:
+        session = signed_in_session(engine, base)
+        for callback in server_callbacks(session, base):
+            ident = callback.outputs[0]["id"]
+            if ident == ids.MAP_GRAPH:
+                yield from _map_figures(session, base, callback, values, label, repeat)
+                continue
+            paths = _page_paths() if ident == "_pages_content" else [None]
+            for path in paths:
+                own = dict(values)
+                name = f"callback.{callback.name}"
+                if path is not None:
+                    own[("_pages_location", "pathname")] = path
+                    name = f"callback.page{path.rstrip('/') or '/home'}".replace("/", ".", 1)
+                for cold in (False, True):
+                    stats, last = timed(session, base, callback.payload(own), repeat, cold)
+                    yield _figure(f"{name}.{'cold' if cold else 'warm'}.{label}", stats, last)
+
+
+def _map_figures(session, base, callback: Callback, values, label, repeat) -> Iterator[Figure]:
+    from dashboard import ids
+
+    first = callback.payload(values)
+    for cold in (False, True):
+        stats, last = timed(session, base, first, repeat, cold)
+        yield _figure(f"callback.map.first.{'cold' if cold else 'warm'}.{label}", stats, last)
+    yield _payload_figure(f"payload.first_map.{label}", last, FIRST_MAP_TARGET_KB)
+    drawn = last.body["response"][ids.MAP_DRAWN]["data"]
+    changed = {**values, (ids.MAP_DRAWN, "data"): drawn, (ids.MAP_CATEGORIES, "value"): ["robbery"]}
+    position = next(i for i, item in enumerate(callback.inputs) if item["id"] == ids.MAP_CATEGORIES)
+    payload = callback.payload(changed, changed=position)
+    for cold in (False, True):
+        stats, last = timed(session, base, payload, repeat, cold)
+        yield _figure(f"callback.map.filter.{'cold' if cold else 'warm'}.{label}", stats, last)
+    yield _payload_figure(f"payload.filter_change.{label}", last, FILTER_CHANGE_TARGET_KB)

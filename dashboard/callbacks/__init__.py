@@ -1,0 +1,15 @@
+"""Callbacks, registered on each app by `create_app` (never on a global app, so two
+apps in one process, say the full and the public one, do not share state)."""
+
+from __future__ import annotations
+
+import dash
+
+from dashboard.callbacks import map as map_callbacks
+from dashboard.callbacks import shell
+from dashboard.options import AppOptions
+
+
+def register_callbacks(app: dash.Dash, opts: AppOptions) -> None:
+    shell.register(app)
+    map_callbacks.register(app, opts)

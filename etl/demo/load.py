@@ -1,0 +1,251 @@
+"""`observatory demo`: build the seeded demo's files, then load them like real data
+(wards through the boundary loader, every agency file through `ingest`)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl.demo import truth as truth_files
+from etl.demo.agencies import Agency, agency_records, build_agencies
+from etl.demo.geography import Geography, generated_town, real_wards
+from etl.demo.model import choose_hot_spots, model_truth, period_for, true_events
+from etl.demo.writers import AgencyFiles, write_agency
+from geodata import settings
+from geodata.errors import ObservatoryError
+
+AGENCY_FOLDER = "agencies"
+README = "README.txt"
+
+
+@dataclass
+class DemoBuild:
+    folder: Path
+    geography: Geography
+    events: pd.DataFrame
+    files: list[AgencyFiles] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.records) for f in self.files)
+
+    @property
+    def planted_bad_rows(self) -> list[dict]:
+        return [r for f in self.files for r in f.records if r["quarantine"]]
+
+    @property
+    def paths(self) -> list[Path]:
+        return [p for f in self.files for p in f.paths]
+
+
+def default_folder() -> Path:
+    return settings.observatory_home() / "demo"
+
+
+def _prepare_folder(folder: Path) -> None:
+    """Empty a previous demo's output; refuse to touch a folder that holds other files."""
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / truth_files.TRUTH_FILE).exists():
+            raise ObservatoryError(
+                f"{folder} is not empty and holds no earlier demo (no truth.json); "
+                "choose an empty or new folder with --out."
+            )
+        for sub in (AGENCY_FOLDER, "geography"):
+            shutil.rmtree(folder / sub, ignore_errors=True)
+        (folder / truth_files.TRUTH_FILE).unlink()
+    (folder / AGENCY_FOLDER).mkdir(parents=True, exist_ok=True)
+    (folder / "geography").mkdir(exist_ok=True)
+
+
+def _readme(geo: Geography, seed: int, start: date, end: date) -> bytes:
+    return (
+        f"{geo.label}\n\n"
+        "Every incident, name and phone number in these files is generated: this is a demo,\n"
+        f"not real data. Seed {seed}, incidents from {start} to {end}.\n\n"
+        f"{AGENCY_FOLDER}/   agency registers in their own layouts (`observatory ingest`)\n"
+        "geography/  places.csv (gazetteer), roads.geojson, wards.geojson (generated town)\n"
+        "truth.json  what the model planted: hot spots, profiles, rates, true events and,\n"
+        "            for every written row, its true event, position, ward and place\n"
+        f"\nWard boundaries: {geo.attribution}\n"
+    ).encode()
+
+
+def build_demo(
+    seed: int = 20241,
+    out_dir: Path | str | None = None,
+    wards_path: Path | str | None = None,
+    county: str | None = None,
+    reference_date: date | None = None,
+) -> DemoBuild:
+    """Write the demo's files (no database): same arguments, byte-identical files."""
+    folder = Path(out_dir) if out_dir else default_folder()
+    reference = reference_date or date.today()
+    start, end = period_for(reference)
+    geo_rng, model_rng, agency_rng, writer_rng = np.random.default_rng(seed).spawn(4)
+    if wards_path:
+        geo = real_wards(geo_rng, Path(wards_path), county)
+    elif county:
+        raise ObservatoryError("--county needs --wards PATH (the generated town has no counties).")
+    else:
+        geo = generated_town(geo_rng)
+    spots = choose_hot_spots(model_rng, geo)
+    events = true_events(model_rng, geo, spots, start, end)
+    _prepare_folder(folder)
+    build = DemoBuild(folder, geo, events)
+    names = dict(zip(geo.codes, geo.names, strict=True))
+    agencies = build_agencies(geo)
+    for agency in agencies:
+        records = agency_records(agency_rng, geo, agency, events)
+        build.files.append(
+            write_agency(writer_rng, agency, records, names, folder / AGENCY_FOLDER, start)
+        )
+    _write_geography(folder, geo)
+    (folder / README).write_bytes(_readme(geo, seed, start, end))
+    truth = _truth(seed, reference, start, end, geo, spots, events, agencies, build)
+    (folder / truth_files.TRUTH_FILE).write_bytes(truth_files.dumps(truth))
+    return build
+
+
+def _write_geography(folder: Path, geo: Geography) -> None:
+    (folder / truth_files.PLACES_FILE).write_bytes(truth_files.places_csv(geo))
+    (folder / truth_files.ROADS_FILE).write_bytes(truth_files.roads_geojson(geo))
+    if geo.generated:
+        (folder / truth_files.WARDS_FILE).write_bytes(truth_files.wards_geojson(geo))
+
+
+def _truth(seed, reference, start, end, geo, spots, events, agencies, build) -> dict:
+    files = {f.agency.name: [f"{AGENCY_FOLDER}/{p.name}" for p in f.paths] for f in build.files}
+    records = [r for f in build.files for r in f.records]
+    linked = pd.Series([r["event_id"] for r in records]).value_counts()
+    return {
+        "about": "Planted truths of the seeded demo. Never loaded into the database.",
+        "seed": seed,
+        "reference_date": reference.isoformat(),
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "geography": {
+            "label": geo.label,
+            "attribution": geo.attribution,
+            "generated": geo.generated,
+            "projection": {
+                "kind": "local equirectangular",
+                "lat0": geo.projection.lat0,
+                "lon0": geo.projection.lon0,
+            },  # fmt: skip
+            "wards": [
+                {"code": c, "name": n, "weight": float(w)}
+                for c, n, w in zip(geo.codes, geo.names, geo.weights, strict=True)
+            ],
+            "places": truth_files.PLACES_FILE,
+            "roads": truth_files.ROADS_FILE,
+            "ward_boundaries": truth_files.WARDS_FILE if geo.generated else None,
+        },
+        "model": model_truth(spots, geo),
+        "agencies": [{**a.as_dict(), "files": files[a.name]} for a in agencies],
+        "totals": {
+            "true_events": len(events),
+            "rows_written": len(records),
+            "rows_to_quarantine": len(build.planted_bad_rows),
+            "events_recorded_by_several_agencies": int((linked > 1).sum()),
+            "events_never_recorded": int(len(events) - len(linked)),
+        },
+        "events_by_category": {
+            str(k): int(v) for k, v in events["category"].value_counts().sort_index().items()
+        },
+        "quarantine": [
+            {
+                "file": r["file"],
+                "row": r["row"],
+                "record_ref": r["record_ref"],
+                "reason": r["quarantine"],
+            }
+            for r in build.planted_bad_rows
+        ],  # fmt: skip
+        "events_by_category_ward_month": truth_files.event_counts(events),
+        "events": truth_files.event_rows(events),
+        "records": records,
+    }
+
+
+def _ingest(engine, files: list[AgencyFiles]) -> list[dict]:
+    from etl.ingest import ingest_files
+
+    reports: list[dict] = []
+    for group in files:
+        agency: Agency = group.agency
+        reports += ingest_files(
+            group.paths,
+            agency=agency.name,
+            agency_type=agency.agency_type,
+            progress=False,
+            engine=engine,
+        )
+    return reports
+
+
+@dataclass
+class DemoRun:
+    build: DemoBuild
+    ward_summary: str
+    reports: list[dict]
+    seconds: float
+
+    def total(self, key: str) -> int:
+        return sum(int(r.get(key) or 0) for r in self.reports)
+
+    def summary(self) -> str:
+        geo, build = self.build.geography, self.build
+        failed = [f"{r['file']}: {r.get('error')}" for r in self.reports if r.get("failed")]
+        lines = [
+            f"{geo.label}: {len(geo.codes)} wards, {len(geo.places)} places, "
+            f"{len(geo.roads)} roads",
+            f"wards: {self.ward_summary}",
+            f"{len(build.events):,} true events; {build.rows:,} rows in {len(build.paths)} "
+            f"files from {len(build.files)} agencies under {build.folder}",
+            f"ingest: {self.total('rows_read'):,} rows read, {self.total('inserted'):,} "
+            f"inserted, {self.total('updated'):,} updated, {self.total('unchanged'):,} "
+            f"unchanged, {self.total('quarantined'):,} quarantined "
+            f"({len(build.planted_bad_rows)} bad rows planted)",
+            *(f"FAILED {line}" for line in failed),
+            f"truth: {build.folder / truth_files.TRUTH_FILE}",
+            f"done in {self.seconds:.1f} s",
+        ]
+        return "\n".join(lines)
+
+
+def run_demo(
+    seed: int = 20241,
+    out_dir: Path | str | None = None,
+    wards_path: Path | str | None = None,
+    county: str | None = None,
+    reference_date: date | None = None,
+    engine=None,
+) -> DemoRun:
+    """Build the demo's files, then load the wards and every agency file."""
+    from geodata.boundaries import load_ward_frame
+    from geodata.db import get_engine
+
+    began = time.perf_counter()
+    build = build_demo(seed, out_dir, wards_path, county, reference_date)
+    engine = engine or get_engine()
+    geo = build.geography
+    wards = load_ward_frame(engine, geo.wards, attribution=geo.attribution)
+    reports = _ingest(engine, build.files)
+    return DemoRun(build, wards.summary(), reports, time.perf_counter() - began)
+
+
+def load_demo(
+    seed: int = 20241,
+    out_dir: Path | str | None = None,
+    wards_path: Path | str | None = None,
+    county: str | None = None,
+    reference_date: date | None = None,
+    engine=None,
+) -> str:
+    """Build and load the demo (see `run_demo`); the summary to print."""
+    return run_demo(seed, out_dir, wards_path, county, reference_date, engine).summary()

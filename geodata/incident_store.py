@@ -1,0 +1,223 @@
+"""Every write of incidents, their agencies and the imports that loaded them.
+
+A file loads as: COPY into a temporary staging table, one set-based ward assignment
+(point in polygon through the wards' GiST index), one INSERT ... ON CONFLICT that
+only rewrites rows whose hash changed. All of it runs on the caller's connection,
+inside the caller's transaction, so a failure leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Connection, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import bindparam
+
+from geodata import cache
+from geodata.errors import ObservatoryError
+from geodata.vocab import AGENCY_TYPES
+
+# Staging columns, in COPY order, with their SQL types.
+STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("row", "integer"),
+    ("agency_id", "integer"),
+    ("record_ref", "text"),
+    ("category", "text"),
+    ("category_text", "text"),
+    ("occurred_from", "timestamp"),
+    ("occurred_to", "timestamp"),
+    ("time_known", "boolean"),
+    ("reported_on", "timestamp"),
+    ("location_text", "text"),
+    ("ward_text", "text"),
+    ("victim_sex", "text"),
+    ("victim_age", "text"),
+    ("status", "text"),
+    ("lat", "double precision"),
+    ("lon", "double precision"),
+    ("h3_7", "bigint"),
+    ("h3_8", "bigint"),
+    ("h3_9", "bigint"),
+    ("geocode_method", "text"),
+    ("geocode_confidence", "double precision"),
+)
+_STORED = [name for name, _ in STAGE_COLUMNS if name not in {"row", "lat", "lon"}] + [
+    "geom",
+    "ward_code",
+]
+# What the row hash covers: every stored value except bookkeeping. The position is
+# hashed as lat/lon text, which the session settings below make exact and stable.
+_HASHED = [c for c in _STORED if c not in {"agency_id", "record_ref", "geom", "h3_7", "h3_8"}]
+
+# One ward per point: ST_Covers keeps points on a shared boundary, and the lowest code
+# wins so a re-run places them the same way. The lateral subquery runs once per
+# staged point as an index scan on ix_wards_geom.
+WARD_ASSIGNMENT = """
+SELECT s.*, p.geom, w.code AS ward_code
+FROM stage_incidents s
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL
+        THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom
+) p
+LEFT JOIN LATERAL (
+    SELECT wards.code FROM wards
+    WHERE ST_Covers(wards.geom, p.geom)
+    ORDER BY wards.code
+    LIMIT 1
+) w ON true
+"""
+
+_UPSERT = f"""
+WITH upserted AS (
+    INSERT INTO incidents AS i ({", ".join(_STORED)}, row_hash, import_id)
+    SELECT {", ".join(_STORED)},
+        md5(ROW({", ".join(_HASHED)}, lat, lon)::text),
+        :import_id
+    FROM placed
+    ON CONFLICT (agency_id, record_ref) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in _STORED)},
+        row_hash = EXCLUDED.row_hash,
+        import_id = EXCLUDED.import_id,
+        updated_at = now()
+    WHERE i.row_hash <> EXCLUDED.row_hash
+    RETURNING (xmax = 0) AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted) AS inserted,
+       count(*) FILTER (WHERE NOT inserted) AS updated
+FROM upserted
+"""
+
+
+@dataclass
+class LoadResult:
+    staged: int
+    inserted: int
+    updated: int
+    unchanged: int
+    no_ward_rows: list[int] = field(default_factory=list)  # spreadsheet rows
+    wards_loaded: bool = True
+
+
+def upsert_agencies(
+    conn: Connection, agencies: list[tuple[str, str | None]], file_name: str
+) -> dict[str, dict]:
+    """Find or create each (name, type); names match ignoring case.
+
+    A known agency keeps its id; a type given for it replaces the stored one. A new
+    agency without a type is the clerk's to fix. Returns casefolded name -> row.
+    """
+    found: dict[str, dict] = {}
+    for name, agency_type in agencies:
+        row = conn.execute(
+            text("SELECT id, name, agency_type FROM agencies WHERE lower(name) = lower(:n)"),
+            {"n": name},
+        ).first()
+        if row is None and agency_type is None:
+            raise ObservatoryError(
+                f"{file_name}: agency {name!r} is new and has no type; add an agency_type "
+                f"column or pass --agency-type (one of {', '.join(AGENCY_TYPES)})."
+            )
+        if row is None:
+            row = conn.execute(
+                text(
+                    "INSERT INTO agencies (name, agency_type) VALUES (:n, :t) "
+                    "RETURNING id, name, agency_type"
+                ),
+                {"n": name, "t": agency_type},
+            ).one()
+        elif agency_type and agency_type != row.agency_type:
+            conn.execute(
+                text("UPDATE agencies SET agency_type = :t WHERE id = :i"),
+                {"t": agency_type, "i": row.id},
+            )
+            row = row._replace(agency_type=agency_type)
+        found[name.casefold()] = {"id": row.id, "name": row.name, "agency_type": row.agency_type}
+    return found
+
+
+def start_import(conn: Connection, file_name: str, sha256: str, agency_id: int | None) -> int:
+    return conn.execute(
+        text(
+            "INSERT INTO imports (file_name, file_sha256, agency_id, report) "
+            "VALUES (:f, :s, :a, '{}'::jsonb) RETURNING id"
+        ),
+        {"f": file_name, "s": sha256, "a": agency_id},
+    ).scalar_one()
+
+
+def finish_import(conn: Connection, import_id: int, report: dict) -> None:
+    """Store the file's report (which holds no personal data) and mark data changed."""
+    conn.execute(
+        text("UPDATE imports SET report = :r WHERE id = :i").bindparams(
+            bindparam("r", type_=JSONB)
+        ),
+        {"r": report, "i": import_id},
+    )
+    cache.bump_version(conn)
+
+
+def _session_for_hashing(conn: Connection) -> None:
+    # The hash is computed from text output: pin the formats it depends on.
+    conn.execute(text("SET LOCAL DateStyle = 'ISO, YMD'"))
+    conn.execute(text("SET LOCAL extra_float_digits = 1"))
+    conn.execute(text("SET LOCAL TimeZone = 'UTC'"))
+
+
+def create_stage(conn: Connection) -> None:
+    columns = ", ".join(f'"{name}" {sqltype}' for name, sqltype in STAGE_COLUMNS)
+    conn.execute(text(f"CREATE TEMP TABLE stage_incidents ({columns}) ON COMMIT DROP"))
+
+
+def copy_stage(conn: Connection, frame: pd.DataFrame) -> None:
+    """COPY `frame` (STAGE_COLUMNS) into the staging table as CSV written by Arrow."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [name for name, _ in STAGE_COLUMNS]
+    table = pa.Table.from_pandas(frame[names], preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, batch_size=65536))
+    data = memoryview(sink.getvalue())
+    columns = ", ".join(f'"{n}"' for n in names)
+    driver = conn.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY stage_incidents ({columns}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        step = 1 << 20
+        for start in range(0, len(data), step):
+            copy.write(data[start : start + step])
+
+
+def load_incidents(conn: Connection, frame: pd.DataFrame, import_id: int) -> LoadResult:
+    """Stage, place on wards and upsert `frame`; counts what became of each row."""
+    _session_for_hashing(conn)
+    create_stage(conn)
+    # Spatially close points in a row let PostGIS reuse its cached polygon index.
+    copy_stage(conn, frame.sort_values("h3_7", kind="stable"))
+    conn.execute(text("ANALYZE stage_incidents"))
+    conn.execute(text(f"CREATE TEMP TABLE placed ON COMMIT DROP AS {WARD_ASSIGNMENT}"))
+    counts = conn.execute(text(_UPSERT), {"import_id": import_id}).one()
+    no_ward = conn.execute(
+        text('SELECT "row" FROM placed WHERE geom IS NOT NULL AND ward_code IS NULL ORDER BY 1')
+    ).scalars()
+    wards_loaded = conn.execute(text("SELECT EXISTS (SELECT 1 FROM wards)")).scalar_one()
+    staged = len(frame)
+    return LoadResult(
+        staged=staged,
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=staged - counts.inserted - counts.updated,
+        no_ward_rows=list(no_ward),
+        wards_loaded=bool(wards_loaded),
+    )
+
+
+def explain_ward_assignment(conn: Connection) -> str:
+    """The plan of the ward assignment over the current staging table (for tests and
+    for checking a server: it must scan ix_wards_geom, not every ward per point)."""
+    conn.execute(text("ANALYZE stage_incidents"))
+    rows = conn.execute(text(f"EXPLAIN {WARD_ASSIGNMENT}")).scalars()
+    return "\n".join(rows)

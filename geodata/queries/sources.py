@@ -1,0 +1,22 @@
+"""Where the loaded data came from: one row per agency, for the about page."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from geodata.cache import cached
+
+
+@cached
+def agency_summary(engine: Engine) -> pd.DataFrame:
+    """agency, agency_type, incidents, first, last (dates) per agency, by name."""
+    sql = text(
+        "SELECT a.name AS agency, a.agency_type, count(i.id) AS incidents, "
+        "min(i.occurred_from)::date AS first, max(i.occurred_from)::date AS last "
+        "FROM agencies a LEFT JOIN incidents i ON i.agency_id = a.id "
+        "GROUP BY a.id, a.name, a.agency_type ORDER BY a.name"
+    )
+    with engine.connect() as conn:
+        frame = pd.read_sql(sql, conn)
+    return frame.astype({"incidents": "int64"})
