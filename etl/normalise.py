@@ -75,17 +75,15 @@ class _Problems:
 
 def _cells(raw: pd.DataFrame) -> pd.DataFrame:
     cells = pd.DataFrame({"row": raw["row"].to_numpy()}, index=raw.index)
+    empty = pd.Series("", index=raw.index, dtype=str)
     for column in TEMPLATE_COLUMNS:
-        if column in raw:
-            cells[column] = parse.clean_text(raw[column])
-        else:
-            cells[column] = ""
+        cells[column] = parse.clean_text(raw[column]) if column in raw else empty
     return cells.reset_index(drop=True)
 
 
 def _map_unique(cells: pd.Series, fn) -> pd.Series:
     """`fn` applied once per distinct text (registers repeat a few dozen values)."""
-    codes, uniques = pd.factorize(cells.to_numpy(dtype=object))
+    codes, uniques = pd.factorize(cells)
     mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
     return pd.Series(mapped[codes], index=cells.index, dtype=object)
 
@@ -156,7 +154,8 @@ def _agency(
 def _record_refs(cells: pd.DataFrame, agencies: pd.Series, quarantine: _Problems) -> pd.Series:
     refs = cells["record_ref"]
     quarantine.add(refs == "", "record_ref", refs, lambda _: "record_ref is empty")
-    key = agencies.str.casefold() + "\x1f" + refs
+    folded = agencies.str.casefold()
+    key = refs if folded.nunique() <= 1 else folded + "\x1f" + refs
     given = (refs != "") & (agencies != "")
     repeat = given & key.duplicated(keep="first")
     if repeat.any():

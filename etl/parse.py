@@ -94,8 +94,8 @@ def clean_text(cells: pd.Series) -> pd.Series:
 
 def _by_unique(cells: pd.Series, parse_unique) -> tuple:
     """Run `parse_unique` on the distinct texts and spread its Series back to `cells`."""
-    codes, uniques = pd.factorize(cells.fillna("").to_numpy(dtype=object))
-    results = parse_unique(pd.Series(uniques, dtype=object))
+    codes, uniques = pd.factorize(cells.fillna("").astype(str))
+    results = parse_unique(pd.Series(uniques, dtype=str))
     return tuple(pd.Series(r.to_numpy()[codes], index=cells.index, dtype=r.dtype) for r in results)
 
 
@@ -190,6 +190,8 @@ def parse_times(cells: pd.Series) -> Parsed:
 def parse_coordinates(cells: pd.Series) -> Parsed:
     """Decimal degrees; a hemisphere letter (`1.3133 S`, `E 36.78`) sets the sign."""
     cells = cells.fillna("").astype(str)
+    if not (cells != "").any():
+        return Parsed(pd.Series(np.nan, index=cells.index), pd.Series(False, index=cells.index))
     values = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype(float)
     todo = (cells != "") & values.isna()
     if todo.any():
@@ -208,14 +210,15 @@ def parse_coordinates(cells: pd.Series) -> Parsed:
 def parse_gps(cells: pd.Series) -> tuple[Parsed, Parsed]:
     """A `gps` cell holding both: `-1.3133, 36.7876` -> (latitude, longitude)."""
     cells = cells.fillna("").astype(str)
-    parts = cells.str.strip().str.upper().str.extract(_GPS)
-    lat = parse_coordinates(parts["a"].fillna(""))
-    lon = parse_coordinates(parts["b"].fillna(""))
-    unread = (cells != "") & (lat.values.isna() | lon.values.isna())
-    return (
-        Parsed(lat.values.where(~unread), unread),
-        Parsed(lon.values.where(~unread), unread),
-    )
+    given = cells != ""
+    lat = pd.Series(np.nan, index=cells.index)
+    lon = pd.Series(np.nan, index=cells.index)
+    if given.any():
+        parts = cells[given].str.strip().str.upper().str.extract(_GPS)
+        lat[given] = parse_coordinates(parts["a"].fillna("")).values
+        lon[given] = parse_coordinates(parts["b"].fillna("")).values
+    unread = given & (lat.isna() | lon.isna())
+    return Parsed(lat.where(~unread), unread), Parsed(lon.where(~unread), unread)
 
 
 def in_kenya(lat: pd.Series, lon: pd.Series) -> pd.Series:

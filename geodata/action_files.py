@@ -108,16 +108,14 @@ def read_actions_file(path: Path | str) -> ActionFile:
         )
     checked, problems = [], []
     for where, row in rows:
-        values = {c: row[h] for h, c in columns.items() if c in _KNOWN}
+        values = {c: row.get(h) for h, c in columns.items() if c in _KNOWN}
         if "\0geometry" in row:  # GeoJSON: the feature's geometry
             values.pop("wkt", None)
             values["geometry"] = row["\0geometry"]
-        elif "wkt" in values:
-            values["geometry"] = values.pop("wkt")
         try:
             checked.append((where, check_action(values, where)))
         except ObservatoryError as exc:
-            problems.append(str(exc))
+            problems.append(str(exc).rstrip("."))
     problems += _duplicate_refs(checked)
     if problems:
         listed = "; ".join(problems[:_MAX_LISTED])

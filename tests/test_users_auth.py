@@ -38,7 +38,7 @@ def _make_app(public: bool = False) -> dash.Dash:
     def page(pathname):
         return f"page {pathname}"
 
-    @app.callback(Output("rows", "children"), Input("go", "n_clicks"))
+    @app.callback(Output("rows", "children"), Input("go", "n_clicks"), prevent_initial_call=True)
     @auth.require_role("team")
     def rows(_clicks):
         auth.audit("view.records", {"rows": 3, "page": "/review"})

@@ -68,10 +68,13 @@ def _nearest_wards(geo: Geography, sites: list[tuple[float, float]]) -> list[int
 
 
 def _slug(name: str) -> str:
-    return "-".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+    name = name.lower().replace("'", "")
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in name).split())
 
 
 def build_agencies(geo: Geography) -> list[Agency]:
+    """Three police stations (each with its station area), an area chief for the
+    wards around the chief's camp, and three agencies that serve the whole area."""
     police = [p for p in geo.places if p.kind == "police"][:3]
     nearest = _nearest_wards(geo, [(p.x, p.y) for p in police])
     agencies = []
@@ -80,28 +83,34 @@ def build_agencies(geo: Geography) -> list[Agency]:
     for k, station in enumerate(police):
         wards = tuple(c for c, n in zip(geo.codes, nearest, strict=True) if n == k)
         agencies.append(
-            Agency(_slug(station.name), station.name, "police_station", dialects[k], wards,
-                   POLICE_RATES, gps[k], 0.15)
-        )  # fmt: skip
+            Agency(
+                key=_slug(station.name),
+                name=station.name,
+                agency_type="police_station",
+                dialect=dialects[k],
+                wards=wards,
+                rates=POLICE_RATES,
+                gps_share=gps[k],
+                kiswahili_share=0.15,
+            )
+        )
     camp = next(p for p in geo.places if p.name == "Chief's Camp")
-    chief_ward = geo.codes.index(camp.ward_code)
-    c0 = geo.ward_xy[chief_ward].centroid
-    by_distance = np.argsort([np.hypot(p.centroid.x - c0.x, p.centroid.y - c0.y)
-                              for p in geo.ward_xy])  # fmt: skip
-    chief_wards = tuple(sorted(geo.codes[i] for i in by_distance[:4]))
-    chief_name = f"{geo.names[chief_ward]} Location Chief"
+    centre = geo.ward_xy[geo.codes.index(camp.ward_code)].centroid
+    distance = [np.hypot(p.centroid.x - centre.x, p.centroid.y - centre.y) for p in geo.ward_xy]
+    chief_wards = tuple(sorted(geo.codes[i] for i in np.argsort(distance)[:4]))
+    chief = f"{geo.names[geo.codes.index(camp.ward_code)]} Location Chief"
     health = next(p for p in geo.places if p.name.endswith("Health Centre"))
     everywhere = tuple(geo.codes)
-    agencies += [
-        Agency(_slug(chief_name), chief_name, "chief", "chief", chief_wards, CHIEF_RATES,
-               0.0, 0.7),
-        Agency(_slug(health.name), health.name, "health_facility", "health", everywhere,
-               HEALTH_RATES, 0.45, 0.05),
-        Agency("tumaini-rescue-centre", "Tumaini Rescue Centre", "rescue_centre", "rescue",
-               everywhere, RESCUE_RATES, 0.35, 0.3),
-        Agency("sub-county-childrens-office", "Sub-County Children's Office",
-               "childrens_office", "children", everywhere, CHILDREN_RATES, 0.0, 0.2),
-    ]  # fmt: skip
+    for name, agency_type, dialect, wards, rates, gps_share, kiswahili in (
+        (chief, "chief", "chief", chief_wards, CHIEF_RATES, 0.0, 0.7),
+        (health.name, "health_facility", "health", everywhere, HEALTH_RATES, 0.45, 0.05),
+        ("Tumaini Rescue Centre", "rescue_centre", "rescue", everywhere, RESCUE_RATES, 0.35, 0.3),
+        ("Sub-County Children's Office", "childrens_office", "children", everywhere,
+         CHILDREN_RATES, 0.0, 0.2),
+    ):  # fmt: skip
+        agencies.append(
+            Agency(_slug(name), name, agency_type, dialect, wards, rates, gps_share, kiswahili)
+        )
     return agencies
 
 

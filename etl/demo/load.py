@@ -68,7 +68,9 @@ def _readme(geo: Geography, seed: int, start: date, end: date) -> bytes:
         f"{geo.label}\n\n"
         "Every incident, name and phone number in these files is generated: this is a demo,\n"
         f"not real data. Seed {seed}, incidents from {start} to {end}.\n\n"
-        f"{AGENCY_FOLDER}/   agency registers in their own layouts (`observatory ingest`)\n"
+        f"{AGENCY_FOLDER}/   agency registers in their own layouts; load one agency's files with\n"
+        "            `observatory ingest FILES --agency NAME --agency-type TYPE`\n"
+        "            (names and types: `agencies` in truth.json)\n"
         "geography/  places.csv (gazetteer), roads.geojson, wards.geojson (generated town)\n"
         "truth.json  what the model planted: hot spots, profiles, rates, true events and,\n"
         "            for every written row, its true event, position, ward and place\n"
@@ -125,6 +127,9 @@ def _truth(seed, reference, start, end, geo, spots, events, agencies, build) -> 
     linked = pd.Series([r["event_id"] for r in records]).value_counts()
     return {
         "about": "Planted truths of the seeded demo. Never loaded into the database.",
+        "records_note": "One record per written row. `category` is what the synonym table in "
+        "force when the demo was built makes of `category_text` (other when unknown); "
+        "`quarantine` names the planted fault of a row ingest must quarantine.",
         "seed": seed,
         "reference_date": reference.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},

@@ -73,10 +73,11 @@ BY_AGENCY_TYPE = {
 }
 # Wordings the shipped synonym table does not know: the row becomes `other`.
 UNKNOWN: dict[str, tuple[str, ...]] = {
-    "assault": ("Cut wound", "Physical assault"),
-    "theft": ("Theft by servant",),
+    "assault": ("Cut wound", "Asault"),  # an injury, not an offence; a slip of the pen
+    "theft": ("Stealling",),
     "stock_theft": ("Wizi wa mifugo",),
-    "burglary": ("Breaking into a building",),
+    "burglary": ("Breaking into a building", "Burgarly"),
+    "robbery": ("Robery",),
     "domestic_violence": ("Dhuluma ya nyumbani",),
 }
 UNKNOWN_SHARE = 0.03

@@ -52,7 +52,7 @@ def actions_frame(engine: Engine, statuses: tuple[str, ...] | None = None) -> pd
         where, params = "WHERE a.status = ANY(:statuses)", {"statuses": list(statuses)}
     with engine.connect() as conn:
         frame = pd.read_sql(text(f"{_ACTIONS} {where} ORDER BY a.id"), conn, params=params)
-    frame["geometry"] = [json.loads(g) if g else None for g in frame["geometry"]]
+    frame["geometry"] = [json.loads(g) if isinstance(g, str) else None for g in frame["geometry"]]
     for column in ("decided_on", "started_on", "due_on", "completed_on"):
         frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
     return frame

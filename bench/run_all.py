@@ -1,0 +1,264 @@
+"""`make bench`: every benchmark figure, one line each.
+
+    python -m bench.run_all [--quick | --full] [--write-md] [--md-only]
+
+Default: 100,000 and 1,000,000 incidents; --quick: 10,000 and 100,000 (a smoke run);
+--full adds the ETL at 10,000,000. Uses its own database (a managed cluster under
+--home, default /tmp/obs-bench; or --database-url, whose incidents it truncates).
+Writes bench/out/results.json; --write-md also rewrites the table in BENCHMARKS.md
+(--md-only rewrites it from the last results.json without running anything).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bench import database, floors, generate, markdown
+from bench.report import Figure, Suite
+
+OUT = Path(__file__).resolve().parent / "out"
+RESULTS = OUT / "results.json"
+
+
+def label(rows: int) -> str:
+    power = math.log10(rows)
+    return f"1e{int(power)}" if power.is_integer() else str(rows)
+
+
+@dataclass
+class Run:
+    """What the figures share: the database, the wards and the generated files."""
+
+    args: argparse.Namespace
+    suite: Suite
+    workdir: Path
+    engine: object = None
+    wards: generate.Wards | None = None
+    frames: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
+
+    @property
+    def repeat(self) -> int:
+        return self.args.repeat or (8 if self.args.quick else 20)
+
+    def make_files(self, rows: int, text_only: bool = False) -> Path:
+        """Generate (once per size) and write the GPS or text-only file of `rows`."""
+        key = (rows, text_only)
+        if key in self.files:
+            return self.files[key]
+        if rows not in self.frames:
+            started = time.perf_counter()
+            self.frames[rows] = generate.incidents(rows, self.wards)
+            seconds = time.perf_counter() - started
+            self.suite.add(
+                Figure(
+                    f"generate.incidents.{label(rows)}",
+                    {"rows/s": rows / seconds, "seconds": seconds},
+                )
+            )
+        table = generate.template_table(self.frames[rows], self.wards, gps=not text_only)
+        kind = "text" if text_only else "gps"
+        path = generate.write_csv(table, self.workdir / f"incidents-{kind}-{label(rows)}.csv")
+        self.files[key] = path
+        return path
+
+
+def etl_section(run: Run, small: int, large: int) -> None:
+    from bench import etl
+
+    engine = run.engine
+    database.reset_incidents(engine)
+    path = run.make_files(small)
+    run.suite.run(
+        f"etl.gps_csv.{label(small)}",
+        lambda: [etl.ingest_figure(engine, path, small, f"etl.gps_csv.{label(small)}")],
+    )
+    database.reset_incidents(engine)
+    text_path = run.make_files(small, text_only=True)
+    run.suite.run(
+        f"etl.text_places_csv.{label(small)}",
+        lambda: [
+            etl.text_places_figure(engine, text_path, small, f"etl.text_places_csv.{label(small)}")
+        ],
+    )
+    big = run.make_files(large)
+    floor_seconds = floor_section(run, large, big)
+    database.reset_incidents(engine)
+    name = f"etl.gps_csv.{label(large)}"
+    run.suite.run(name, lambda: [etl.ingest_figure(engine, big, large, name, floor_seconds)])
+    rerun = f"etl.gps_csv_unchanged_rerun.{label(large)}"
+    run.suite.run(rerun, lambda: [etl.ingest_figure(engine, big, large, rerun, floor_seconds)])
+    database.vacuum_analyze(engine)
+
+
+def floor_section(run: Run, rows: int, path: Path) -> float | None:
+    """Each floor on the same rows; returns H3 + point in polygon + COPY seconds."""
+    frame, lab = run.frames[rows], label(rows)
+    lat, lon = frame["lat"].to_numpy(), frame["lon"].to_numpy()
+    measured: dict[str, Figure] = {}
+
+    def keep(figure: Figure) -> list[Figure]:
+        measured[figure.name.split(".")[1]] = figure
+        return [figure]
+
+    run.suite.run(f"floor.h3_cells.{lab}", lambda: keep(floors.h3_cells_per_second(lat, lon, lab)))
+    run.suite.run(
+        f"floor.copy.{lab}", lambda: keep(floors.copy_rows_per_second(run.engine, path, rows, lab))
+    )
+    from geodata.h3grid import parents
+
+    cells = parents(generate_cells(lat, lon), 7)
+    run.suite.run(
+        f"floor.pip_postgis.{lab}",
+        lambda: keep(floors.postgis_pip_per_second(run.engine, lat, lon, cells, lab)),
+    )
+    run.suite.run(
+        f"floor.pip_geos.{lab}", lambda: keep(floors.geos_pip_per_second(run.wards, lat, lon, lab))
+    )
+    parts = [measured.get(k) for k in ("h3_cells", "copy")]
+    pip = [measured[k] for k in ("pip_postgis", "pip_geos") if k in measured]
+    if None in parts or not pip:
+        return None
+    total = sum(f.values["seconds"] for f in parts) + min(f.values["seconds"] for f in pip)
+    run.suite.add(
+        Figure(
+            f"floor.etl_total.{lab}",
+            {"seconds": total, "rows/s": rows / total},
+            "h3 + the faster point in polygon + COPY",
+        )
+    )
+    return total
+
+
+def generate_cells(lat, lon):
+    from geodata.h3grid import points_to_cells
+
+    return points_to_cells(lat, lon, 9)
+
+
+def query_section(run: Run, large: int) -> None:
+    from bench import queries
+
+    lab, engine, repeat = label(large), run.engine, run.repeat
+    run.suite.run(
+        f"query.hex_counts.{lab}", lambda: list(queries.hex_map_figures(engine, lab, repeat))
+    )
+    run.suite.run(
+        f"query.map_page.{lab}", lambda: list(queries.map_page_figures(engine, lab, repeat))
+    )
+    run.suite.run(
+        f"query.analytics.{lab}", lambda: list(queries.analytics_figures(engine, lab, repeat))
+    )
+    run.suite.run(
+        f"stats.hotspots_gi.{lab}", lambda: list(queries.hotspot_figures(engine, lab, repeat))
+    )
+    events = queries.incident_frame(run.frames[large], run.wards.codes)
+    run.suite.run(f"stats.{lab}", lambda: list(queries.stats_figures(events, lab, repeat)))
+
+
+def callback_section(run: Run, large: int) -> None:
+    from bench import callbacks
+
+    lab = label(large)
+    run.suite.run(
+        f"callback.{lab}",
+        lambda: list(callbacks.callback_figures(run.engine, lab, run.repeat)),
+    )
+
+
+def full_section(run: Run, rows: int) -> None:
+    from bench import etl
+
+    path = run.make_files(rows)
+    database.reset_incidents(run.engine)
+    name = f"etl.gps_csv.{label(rows)}"
+    run.suite.run(name, lambda: [etl.ingest_figure(run.engine, path, rows, name)])
+
+
+def machine(engine) -> dict:
+    import h3
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        mem_kb = 0
+    import os
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "database": database.server_description(engine),
+        "h3": h3.__version__,
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="10,000 and 100,000 incidents")
+    size.add_argument("--full", action="store_true", help="also the ETL at 10,000,000")
+    parser.add_argument("--write-md", action="store_true", help="rewrite BENCHMARKS.md's table")
+    parser.add_argument("--md-only", action="store_true", help="only rewrite it from results")
+    parser.add_argument("--home", type=Path, default=database.DEFAULT_HOME)
+    parser.add_argument("--database-url", default=None, help="a server to use (truncated!)")
+    parser.add_argument("--repeat", type=int, default=0, help="timed calls per figure")
+    parser.add_argument("--keep-files", action="store_true", help="keep the generated CSVs")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.md_only:
+        markdown.write(json.loads(RESULTS.read_text()))
+        return 0
+    small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    started = time.perf_counter()
+    suite = Suite()
+    with tempfile.TemporaryDirectory(prefix="obs-bench-files-") as tmp:
+        workdir = Path(tmp)
+        if args.keep_files:
+            workdir = args.home / "files"
+            workdir.mkdir(parents=True, exist_ok=True)
+        run = Run(args, suite, workdir)
+        run.engine = database.bench_engine(args.home, args.database_url)
+        run.wards = generate.read_wards()
+        etl_section(run, small, large)
+        query_section(run, large)
+        callback_section(run, large)
+        if args.full:
+            full_section(run, 10_000_000)
+    seconds = time.perf_counter() - started
+    results = {
+        "command": "make bench" if not argv and len(sys.argv) <= 1 else " ".join(sys.argv),
+        "finished": datetime.now().isoformat(timespec="seconds"),
+        "seconds": round(seconds, 1),
+        "machine": machine(run.engine),
+        "figures": [figure.as_dict() for figure in suite.figures],
+    }
+    OUT.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=1, default=str))
+    print(f"{'bench.total':<40} seconds={seconds:.0f}  errors={suite.errors}  -> {RESULTS}")
+    if args.write_md:
+        markdown.write(results)
+    return 1 if suite.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
