@@ -25,7 +25,9 @@ STATUSES = ("PUI", "taken to court", "convicted", "", "reported")
 def generate(rows: int, seed: int = 8) -> pd.DataFrame:
     """Incidents around Nairobi and the other towns, ISO dates, 24-hour times."""
     rng = np.random.default_rng(seed)
-    towns = np.array([[-1.29, 36.82], [-4.04, 39.67], [-0.10, 34.76], [0.52, 35.27], [-0.30, 36.07]])
+    towns = np.array(
+        [[-1.29, 36.82], [-4.04, 39.67], [-0.10, 34.76], [0.52, 35.27], [-0.30, 36.07]]
+    )
     town = towns[rng.integers(0, len(towns), rows)]
     lat = town[:, 0] + rng.normal(0, 0.05, rows)
     lon = town[:, 1] + rng.normal(0, 0.05, rows)
@@ -72,8 +74,9 @@ def main() -> None:
             started = time.perf_counter()
             (report,) = ingest_files([path], engine=engine)
             seconds = time.perf_counter() - started
+            rate = args.rows / seconds
             print(
-                f"{label}: {args.rows:,} rows in {seconds:.2f} s = {args.rows / seconds:,.0f} rows/s "
+                f"{label}: {args.rows:,} rows in {seconds:.2f} s = {rate:,.0f} rows/s "
                 f"(inserted {report['inserted']}, unchanged {report['unchanged']}, "
                 f"no ward {report['no_ward']}, quarantined {report['quarantined']})"
             )

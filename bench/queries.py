@@ -2,16 +2,13 @@
 cache cleared before each call (so the SQL is measured), nationally and for one
 county, and the pure statistics at the same scale.
 
-Query functions are found by name in `geodata.queries` (hex_counts for the map;
-anything named like clock, trend or compstat for the analytics pages), and called
-with the dashboard's default filters: the last 365 days, every category.
+Filters are the dashboard's defaults: the last 365 days with data, every category;
+the county figures add `counties=("Nairobi",)` (85 of the 1,450 wards).
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
-import pkgutil
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -23,24 +20,25 @@ from bench.report import Figure, NotBuilt, time_calls, with_target
 
 QUERY_TARGET_MS = 100.0
 COUNTY = "Nairobi"
-AREA_PARAMETERS = ("county", "counties", "ward_codes", "wards", "area")
+# (figure, module in geodata.queries, function, resolutions or None)
+AGGREGATES: tuple[tuple[str, str, str, tuple[int, ...] | None], ...] = (
+    ("hotspot_map", "analytics", "cell_counts", (7, 8, 9)),
+    ("gi_hotspots", "comparisons", "gi_cells", (7, 8, 9)),
+    ("clock", "analytics", "clock_weights", None),
+    ("trend", "analytics", "monthly_trend", None),
+    ("compstat", "comparisons", "compstat_by_ward", None),
+    ("period_cards", "comparisons", "period_cards", None),
+    ("ward_counts", "analytics", "ward_counts", None),
+    ("daylight", "analytics", "daylight_counts", None),
+    ("emerging", "comparisons", "emerging_cells", (8,)),
+)
 
 
-def _functions(words: tuple[str, ...]) -> list[Callable]:
-    """Public functions in geodata.queries modules whose names contain one of `words`."""
-    import geodata.queries as package
-
-    found = []
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"geodata.queries.{info.name}")
-        for name, fn in vars(module).items():
-            if name.startswith("_") or not callable(fn) or inspect.isclass(fn):
-                continue
-            if getattr(fn, "__module__", "") != module.__name__:
-                continue
-            if any(word in name.lower() for word in words):
-                found.append(fn)
-    return found
+def _function(module: str, name: str) -> Callable:
+    try:
+        return getattr(importlib.import_module(f"geodata.queries.{module}"), name)
+    except (ImportError, AttributeError) as exc:
+        raise NotBuilt(f"geodata.queries.{module}.{name}") from exc
 
 
 def default_range(engine: Engine) -> tuple[date, date]:
@@ -50,24 +48,6 @@ def default_range(engine: Engine) -> tuple[date, date]:
     if last is None:
         raise RuntimeError("no incidents loaded")
     return max(first, last - timedelta(days=364)), last
-
-
-def _arguments(fn: Callable, engine: Engine, area: str | None, **known) -> dict | None:
-    """Keyword arguments for `fn` from the names the dashboard's filters use; None when
-    `fn` needs an area filter it does not have, or an argument nobody knows."""
-    params = inspect.signature(inspect.unwrap(fn)).parameters
-    kwargs: dict = {}
-    area_param = next((p for p in AREA_PARAMETERS if p in params), None)
-    if area is not None and area_param is None:
-        return None
-    for name, param in list(params.items())[1:]:
-        if name == area_param and area is not None:
-            kwargs[name] = (area,) if name.endswith("s") else area
-        elif name in known:
-            kwargs[name] = known[name]
-        elif param.default is inspect.Parameter.empty:
-            raise RuntimeError(f"{fn.__qualname__} needs {name!r}, unknown to the benchmark")
-    return kwargs
 
 
 def _timed(fn: Callable, engine: Engine, kwargs: dict, repeat: int) -> dict:
@@ -80,25 +60,20 @@ def _timed(fn: Callable, engine: Engine, kwargs: dict, repeat: int) -> dict:
     return with_target(time_calls(call, repeat), "p95_ms", QUERY_TARGET_MS)
 
 
+def _rows(result) -> int | None:
+    return len(result) if isinstance(result, pd.DataFrame) else None
+
+
 def hex_map_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:
-    """hex_counts at res 7/8/9, nationally and for a county (default filters)."""
-    try:
-        from geodata.queries.maps import hex_counts
-    except ImportError as exc:
-        raise NotBuilt("geodata.queries.maps.hex_counts") from exc
+    """The map page's hexagons (maps.hex_counts, no area filter) at res 7/8/9."""
+    from geodata.queries.maps import hex_counts
+
     start, end = default_range(engine)
-    for area in (None, COUNTY):
-        for res in (7, 8, 9):
-            name = f"query.hex_counts.{'national' if area is None else 'county'}.res{res}.{label}"
-            kwargs = _arguments(
-                hex_counts, engine, area, res=res, start=start, end=end, categories=()
-            )
-            if kwargs is None:
-                yield Figure(name, note="n/a (not built yet: hex_counts has no county filter)")
-                continue
-            values = _timed(hex_counts, engine, kwargs, repeat)
-            values["cells"] = len(hex_counts.uncached(engine, **kwargs))
-            yield Figure(name, values)
+    for res in (7, 8, 9):
+        kwargs = {"res": res, "start": start, "end": end, "categories": ()}
+        values = _timed(hex_counts, engine, kwargs, repeat)
+        values["cells"] = len(hex_counts.uncached(engine, **kwargs))
+        yield Figure(f"query.hex_counts.national.res{res}.{label}", values)
 
 
 def map_page_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:
@@ -107,37 +82,35 @@ def map_page_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure
 
     start, end = default_range(engine)
     filters = {"start": start, "end": end, "categories": ()}
-    for fn in (maps.headline_numbers, maps.category_counts, maps.date_bounds):
-        kwargs = _arguments(fn, engine, None, **filters)
-        yield Figure(f"query.{fn.__name__}.national.{label}", _timed(fn, engine, kwargs, repeat))
+    for fn in (maps.headline_numbers, maps.category_counts):
+        yield Figure(f"query.{fn.__name__}.national.{label}", _timed(fn, engine, filters, repeat))
+    yield Figure(f"query.date_bounds.{label}", _timed(maps.date_bounds, engine, {}, repeat))
     yield Figure(
         f"query.ward_outlines_geojson.{label}",
         _timed(wards.ward_outlines_geojson, engine, {}, max(3, repeat // 4)),
     )
 
 
-def analytics_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:
-    """Clock, trend and CompStat reads, when geodata.queries has them."""
+def aggregate_figures(
+    engine: Engine, figure: str, module: str, name: str, resolutions, label: str, repeat: int
+) -> Iterator[Figure]:
+    """One analytics read, nationally and for the county, at each resolution."""
+    fn = _function(module, name)
     start, end = default_range(engine)
-    known = {"start": start, "end": end, "categories": (), "as_of": end, "res": 9}
-    for figure, words in (
-        ("clock", ("clock", "aoristic")),
-        ("trend", ("trend", "monthly")),
-        ("compstat", ("compstat",)),
-    ):
-        functions = _functions(words)
-        if not functions:
-            yield Figure(f"query.{figure}.{label}", note="n/a (not built yet)")
-            continue
-        for fn in functions:
-            for area in (None, COUNTY):
-                where = "national" if area is None else "county"
-                name = f"query.{figure}.{fn.__name__}.{where}.{label}"
-                kwargs = _arguments(fn, engine, area, **known)
-                if kwargs is None:
-                    yield Figure(name, note="n/a (not built yet: no county filter)")
-                    continue
-                yield Figure(name, _timed(fn, engine, kwargs, repeat))
+    period = {"as_of": end} if module == "comparisons" and resolutions is None else {}
+    period = period or {"start": start, "end": end}
+    for res in resolutions or (None,):
+        for counties in ((), (COUNTY,)):
+            kwargs = {**period, "counties": counties}
+            if res is not None:
+                kwargs["res"] = res
+            where = "county" if counties else "national"
+            tag = f".res{res}" if res is not None else ""
+            values = _timed(fn, engine, kwargs, repeat)
+            rows = _rows(fn.uncached(engine, **kwargs))
+            if rows is not None:
+                values["rows"] = rows
+            yield Figure(f"query.{figure}.{where}{tag}.{label}", values, f"{module}.{name}")
 
 
 def hotspot_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:

@@ -60,15 +60,21 @@ def percentiles(samples_s: Iterable[float]) -> dict[str, float]:
     }
 
 
-def time_calls(fn: Callable[[], object], repeat: int, warmup: int = 1) -> dict[str, float]:
-    """p50/p95 of `fn()` over `repeat` calls after `warmup` untimed ones."""
+def time_calls(
+    fn: Callable[[], object], repeat: int, warmup: int = 1, budget_s: float = 30.0
+) -> dict[str, float]:
+    """p50/p95 of `fn()` over `repeat` calls after `warmup` untimed ones; a slow call
+    stops the run after `budget_s` (at least 3 samples), so `make bench` stays short."""
     for _ in range(warmup):
         fn()
-    samples = []
+    samples: list[float] = []
+    began = time.perf_counter()
     for _ in range(repeat):
         started = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - started)
+        if len(samples) >= 3 and time.perf_counter() - began > budget_s:
+            break
     return percentiles(samples)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import tempfile
@@ -155,9 +156,13 @@ def query_section(run: Run, large: int) -> None:
     run.suite.run(
         f"query.map_page.{lab}", lambda: list(queries.map_page_figures(engine, lab, repeat))
     )
-    run.suite.run(
-        f"query.analytics.{lab}", lambda: list(queries.analytics_figures(engine, lab, repeat))
-    )
+    for figure, module, name, resolutions in queries.AGGREGATES:
+        run.suite.run(
+            f"query.{figure}.{lab}",
+            lambda f=figure, m=module, n=name, r=resolutions: list(
+                queries.aggregate_figures(engine, f, m, n, r, lab, repeat)
+            ),
+        )
     run.suite.run(
         f"stats.hotspots_gi.{lab}", lambda: list(queries.hotspot_figures(engine, lab, repeat))
     )
@@ -196,8 +201,6 @@ def machine(engine) -> dict:
         mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
     except OSError:
         mem_kb = 0
-    import os
-
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
@@ -206,6 +209,7 @@ def machine(engine) -> dict:
         "python": platform.python_version(),
         "database": database.server_description(engine),
         "h3": h3.__version__,
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
     started = time.perf_counter()
+    load_before = round(os.getloadavg()[0], 2)
     suite = Suite()
     with tempfile.TemporaryDirectory(prefix="obs-bench-files-") as tmp:
         workdir = Path(tmp)
@@ -249,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "make bench" if not argv and len(sys.argv) <= 1 else " ".join(sys.argv),
         "finished": datetime.now().isoformat(timespec="seconds"),
         "seconds": round(seconds, 1),
-        "machine": machine(run.engine),
+        "machine": {**machine(run.engine), "load_average_1m_before": load_before},
         "figures": [figure.as_dict() for figure in suite.figures],
     }
     OUT.mkdir(exist_ok=True)

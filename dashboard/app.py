@@ -34,10 +34,19 @@ def shell() -> html.Div:
     return html.Div(
         [
             dcc.Location(id=ids.URL),
+            dcc.Store(id=ids.PROJECTOR, storage_type="session"),
             html.Header(
                 [
                     html.A(components.APP_TITLE, href="/", className="brand"),
                     components.nav_bar(),
+                    html.Button(
+                        "Projector",
+                        id=ids.PROJECTOR_TOGGLE,
+                        className="projector-toggle",
+                        title="Large type and high contrast for a projector (?projector=1)",
+                        **{"aria-pressed": "false"},
+                    ),
+                    html.Div(id=ids.PROJECTOR_SYNC, hidden=True),
                 ],
                 className="app-header",
             ),
@@ -48,6 +57,7 @@ def shell() -> html.Div:
                 className="app-footer",
             ),
         ],
+        id=ids.APP,
         className="app",
     )
 

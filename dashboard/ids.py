@@ -34,3 +34,97 @@ ABOUT_WARDS = "about-wards"
 
 def nav_link(path: str) -> dict:
     return {"type": NAV_LINK, "index": path}
+
+
+# Patrol planner page.
+PATROL_STATION = "patrol-station"
+PATROL_WARDS = "patrol-wards"
+PATROL_START_HOUR = "patrol-start-hour"
+PATROL_END_HOUR = "patrol-end-hour"
+PATROL_DAYS = "patrol-days"
+PATROL_CATEGORIES = "patrol-categories"
+PATROL_POINTS_WANTED = "patrol-points-wanted"
+PATROL_OFFICER_HOURS = "patrol-officer-hours"
+PATROL_AS_OF = "patrol-as-of"
+PATROL_PLAN_BUTTON = "patrol-plan-button"
+PATROL_STATUS = "patrol-status"
+# What is on the sheet: {"params": ...} for a fresh plan or {"plan_id": N} for a saved one.
+PATROL_CURRENT = "patrol-current"
+PATROL_SHEET = "patrol-sheet"
+PATROL_SHEET_TITLE = "patrol-sheet-title"
+PATROL_SHEET_LINES = "patrol-sheet-lines"
+PATROL_MAP = "patrol-map"
+PATROL_MAP_ATTRIBUTION = "patrol-map-attribution"
+PATROL_POINTS = "patrol-points"
+PATROL_SCHEDULE = "patrol-schedule"
+PATROL_NAME = "patrol-name"
+PATROL_SAVE = "patrol-save"
+PATROL_PDF_BUTTON = "patrol-pdf-button"
+PATROL_DOWNLOAD = "patrol-download"
+PATROL_PRINT = "patrol-print"
+PATROL_PRINTED = "patrol-printed"
+PATROL_SAVED = "patrol-saved"
+PATROL_EVAL_GRAPH = "patrol-eval-graph"
+PATROL_EVAL_TEXT = "patrol-eval-text"
+
+
+# Monthly meeting page (the agenda) and projector mode (every page).
+MEETING_ITEM = "meeting-item"  # dcc.Store: the agenda item shown, 1-based
+MEETING_SCOPE = "meeting-scope"  # dcc.Store: the filters the agenda counts
+MEETING_NEXT = "meeting-next"
+MEETING_PREV = "meeting-prev"
+MEETING_POSITION = "meeting-position"
+MEETING_STAMP = "meeting-stamp"
+MEETING_BODY = "meeting-body"
+MEETING_AGENDA = "meeting-agenda"
+MEETING_PDF = "meeting-pdf"
+MEETING_PNGS = "meeting-pngs"
+MEETING_EXPORT_STATUS = "meeting-export-status"
+MEETING_DOWNLOAD_PDF = "meeting-download-pdf"
+MEETING_DOWNLOAD_PNGS = "meeting-download-pngs"
+MEETING_GRAPH = "meeting-graph"
+APP = "app"
+PROJECTOR = "projector"  # dcc.Store (session): projector mode on or off
+PROJECTOR_TOGGLE = "projector-toggle"
+PROJECTOR_SYNC = "projector-sync"
+
+
+# Shared filter bar of the analytics pages (hot spots, clock, trends): one set of
+# ids, since one page is shown at a time; the URL query string holds their values.
+FILTER_DATES = "filter-dates"
+FILTER_CATEGORIES = "filter-categories"
+FILTER_AGENCIES = "filter-agencies"
+FILTER_WARDS = "filter-wards"
+FILTER_BAND = "filter-band"
+FILTER_HOUR_FROM = "filter-hour-from"
+FILTER_HOUR_TO = "filter-hour-to"
+FILTER_FOCUS = "filter-focus"  # dcc.Store: "cell:<h3 hex>", "ward:<code>" or None
+FILTER_FOCUS_LABEL = "filter-focus-label"
+FILTER_FOCUS_CLEAR = "filter-focus-clear"
+FILTER_URL_SYNC = "filter-url-sync"
+
+# Hot-spot page.
+HOT_RES = "hot-res"  # "7", "8", "9" or "wards"
+HOT_MEASURE = "hot-measure"  # count, rate, gi, emerging
+HOT_MAP = "hot-map"
+HOT_DRAWN = "hot-drawn"
+HOT_STATUS = "hot-status"
+HOT_SUMMARY = "hot-summary"
+HOT_ATTRIBUTION = "hot-attribution"
+HOT_URL_SYNC = "hot-url-sync"
+
+# Crime clock page.
+CLOCK_RADIAL = "clock-radial"
+CLOCK_HEATMAP = "clock-heatmap"
+CLOCK_DATE_ONLY = "clock-date-only"
+CLOCK_DAYLIGHT = "clock-daylight"
+CLOCK_SUMMARY = "clock-summary"
+CLOCK_PEAK = "clock-peak"
+
+# Trends page.
+TREND_CATEGORY = "trend-category"
+TREND_AGENCY = "trend-agency"
+TREND_CARDS = "trend-cards"
+TREND_RECENT = "trend-recent"
+TREND_YTD = "trend-ytd"
+TREND_COMPSTAT = "trend-compstat"

@@ -55,6 +55,20 @@ class Normalised:
     status_other_texts: dict[str, int] = field(default_factory=dict)
 
 
+# Columns with few distinct values (cleaned once per value) and columns whose parsers
+# handle inner spaces themselves (only stripped).
+_REPEATED = {"agency", "agency_type", "category", "ward", "victim_sex", "victim_age", "status"}
+_PARSED = {
+    "occurred_on",
+    "occurred_time",
+    "occurred_until",
+    "reported_on",
+    "latitude",
+    "longitude",
+    "gps",
+}
+
+
 class _Problems:
     """Collects per-row problems; `mask` marks rows that are quarantined."""
 
@@ -63,11 +77,13 @@ class _Problems:
         self.mask = pd.Series(False, index=rows.index)
         self.items: list[dict] = []
 
-    def add(self, mask: pd.Series, column: str, values: pd.Series, reason) -> None:
-        """`reason` is a function of the cell's text, or a Series of ready reasons."""
+    def add(self, mask: pd.Series, column: str, values, reason) -> None:
+        """`reason` is a function of the cell's text, or a Series of ready reasons;
+        `values` a Series, or a function making it (only called when needed)."""
         if not mask.any():
             return
         self.mask |= mask
+        values = values() if callable(values) else values
         reasons = reason[mask] if isinstance(reason, pd.Series) else values[mask].map(reason)
         for row, value, why in zip(self.rows[mask], values[mask], reasons, strict=True):
             self.items.append(problem(row, column, value, why))
@@ -77,7 +93,12 @@ def _cells(raw: pd.DataFrame) -> pd.DataFrame:
     cells = pd.DataFrame({"row": raw["row"].to_numpy()}, index=raw.index)
     empty = pd.Series("", index=raw.index, dtype=str)
     for column in TEMPLATE_COLUMNS:
-        cells[column] = parse.clean_text(raw[column]) if column in raw else empty
+        if column not in raw:
+            cells[column] = empty
+        elif column in _PARSED:  # the parsers read spaces themselves
+            cells[column] = raw[column].fillna("").astype(str).str.strip()
+        else:
+            cells[column] = parse.clean_text(raw[column], repeated=column in _REPEATED)
     return cells.reset_index(drop=True)
 
 
@@ -154,8 +175,8 @@ def _agency(
 def _record_refs(cells: pd.DataFrame, agencies: pd.Series, quarantine: _Problems) -> pd.Series:
     refs = cells["record_ref"]
     quarantine.add(refs == "", "record_ref", refs, lambda _: "record_ref is empty")
-    folded = agencies.str.casefold()
-    key = refs if folded.nunique() <= 1 else folded + "\x1f" + refs
+    one_agency = len(agencies) == 0 or bool((agencies == agencies.iloc[0]).all())
+    key = refs if one_agency else agencies.str.casefold() + "\x1f" + refs
     given = (refs != "") & (agencies != "")
     repeat = given & key.duplicated(keep="first")
     if repeat.any():
@@ -305,9 +326,11 @@ def _coordinates(
     lat, lon = lat.where(pair, gps_lat.values), lon.where(pair, gps_lon.values)
     written = (cells["latitude"] != "") | (cells["longitude"] != "") | (cells["gps"] != "")
     unread = written & (lat.isna() | lon.isna())
-    shown_pair = (cells["latitude"] + ", " + cells["longitude"]).where(
-        cells["gps"] == "", cells["gps"]
-    )
+
+    def shown_pair() -> pd.Series:
+        pair = cells["latitude"] + ", " + cells["longitude"]
+        return pair.where(cells["gps"] == "", cells["gps"])
+
     for column, rows in (("gps", cells["gps"] != ""), ("latitude", cells["gps"] == "")):
         warnings.add(
             unread & rows,
@@ -321,7 +344,7 @@ def _coordinates(
     warnings.add(
         outside,
         "latitude",
-        lat.round(6).astype(str) + ", " + lon.round(6).astype(str),
+        lambda: lat.round(6).astype(str) + ", " + lon.round(6).astype(str),
         lambda v: f"coordinates {shown(v)} lie outside Kenya; kept without a position or ward",
     )
     counts["unreadable_coordinates"] = int(unread.sum())

@@ -80,9 +80,17 @@ class Parsed:
     has_time: pd.Series | None = None
 
 
-def clean_text(cells: pd.Series) -> pd.Series:
-    """Cells stripped, inner whitespace single spaces, missing as ""."""
-    cells = cells.fillna("").astype(str).str.strip()
+def clean_text(cells: pd.Series, repeated: bool = False) -> pd.Series:
+    """Cells stripped, inner whitespace single spaces, missing as "".
+
+    `repeated` columns (a few dozen distinct values) are cleaned once per value.
+    """
+    cells = cells.fillna("").astype(str)
+    if repeated:
+        codes, uniques = pd.factorize(cells)
+        clean = clean_text(pd.Series(uniques, dtype=str)).to_numpy()
+        return pd.Series(clean[codes], index=cells.index, dtype=str)
+    cells = cells.str.strip()
     # Only the few cells with runs of spaces, tabs or line breaks go through Python's
     # regex engine (pyarrow's RE2 has no Unicode `\s`).
     messy = cells.str.contains("[\t\n\r\x0b\x0c\xa0\u2000-\u200b]|  ", regex=True)
@@ -90,6 +98,20 @@ def clean_text(cells: pd.Series) -> pd.Series:
         cells = cells.copy()
         cells[messy] = cells[messy].str.replace(r"\s+", " ", regex=True)
     return cells
+
+
+def to_float(cells: pd.Series) -> pd.Series:
+    """Decimal numbers; NaN for "" and for anything else that is not a number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(cells.astype(str))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+    try:  # Arrow's cast is 20 times faster than pandas' parser when every cell is a number
+        values = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(values, index=cells.index, dtype=float)
+    except pa.ArrowInvalid:
+        return pd.to_numeric(cells.where(cells != ""), errors="coerce").astype(float)
 
 
 def _by_unique(cells: pd.Series, parse_unique) -> tuple:
@@ -192,7 +214,7 @@ def parse_coordinates(cells: pd.Series) -> Parsed:
     cells = cells.fillna("").astype(str)
     if not (cells != "").any():
         return Parsed(pd.Series(np.nan, index=cells.index), pd.Series(False, index=cells.index))
-    values = pd.to_numeric(cells.where(cells != ""), errors="coerce").astype(float)
+    values = to_float(cells)
     todo = (cells != "") & values.isna()
     if todo.any():
         text = cells[todo].str.strip().str.upper()

@@ -99,5 +99,6 @@ class FileReport:
 
 
 def count_texts(texts) -> dict[str, int]:
-    """text -> count, most frequent first."""
-    return dict(Counter(texts).most_common())
+    """text -> count, most frequent first (then by text, so reports are stable)."""
+    counts = Counter(texts.value_counts().to_dict() if hasattr(texts, "value_counts") else texts)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -121,7 +121,7 @@ def read_actions_file(path: Path | str) -> ActionFile:
         listed = "; ".join(problems[:_MAX_LISTED])
         more = f"; and {len(problems) - _MAX_LISTED} more" if len(problems) > _MAX_LISTED else ""
         raise ObservatoryError(
-            f"{path.name}: nothing loaded, {len(problems)} to fix: {listed}{more}"
+            f"{path.name}: nothing loaded, {len(problems)} to fix: {listed}{more}."
         )
     return ActionFile(path.name, tuple(r for _, r in checked), dropped, ignored)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import bindparam
 
-from geodata import cache
+from geodata import aggregates, cache
 from geodata.errors import ObservatoryError
 from geodata.vocab import AGENCY_TYPES
 
@@ -148,13 +148,15 @@ def start_import(conn: Connection, file_name: str, sha256: str, agency_id: int |
 
 
 def finish_import(conn: Connection, import_id: int, report: dict) -> None:
-    """Store the file's report (which holds no personal data) and mark data changed."""
+    """Store the file's report (which holds no personal data), bring the analytics
+    aggregates up to date and mark data changed."""
     conn.execute(
         text("UPDATE imports SET report = :r WHERE id = :i").bindparams(
             bindparam("r", type_=JSONB)
         ),
         {"r": report, "i": import_id},
     )
+    aggregates.refresh_aggregates(conn, import_id)
     cache.bump_version(conn)
 
 

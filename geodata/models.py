@@ -16,13 +16,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -277,3 +280,223 @@ class Action(Base):
         ),
         Index("ix_actions_geom", "geom", postgresql_using="gist"),
     )
+
+
+class SurveyRound(Base):
+    """One round of a safety audit survey (a Kobo/ODK export loaded with a mapping).
+
+    `mapping` keeps which question means what (never any answer); `categories` the
+    victimisation categories the round asked about."""
+
+    __tablename__ = "survey_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    fieldwork_from: Mapped[date | None] = mapped_column(Date)
+    fieldwork_to: Mapped[date | None] = mapped_column(Date)
+    # Victimisation questions ask about the months before fieldwork began.
+    reference_months: Mapped[int] = mapped_column(Integer, nullable=False)
+    # none | expansion (weights sum to the population) | relative (population from wards)
+    weight_kind: Mapped[str] = mapped_column(String, nullable=False)
+    # People a respondent answers for (1: a person; a household's mean size: a household).
+    unit_size: Mapped[float] = mapped_column(Float, nullable=False)
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    mapping: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    source_file: Mapped[str] = mapped_column(String, nullable=False)
+    file_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    loaded_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(
+            "weight_kind IN ('none', 'expansion', 'relative')", name="ck_survey_rounds_weight_kind"
+        ),
+    )
+
+
+class SurveyResponse(Base):
+    """One respondent's answers to the mapped questions only: no name, phone number or
+    other column of the form is ever stored (etl.surveys reads only mapped columns)."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_rounds.id", ondelete="CASCADE"), nullable=False
+    )
+    # The form's random submission id (Kobo `_uuid`, ODK `instanceID`): re-imports key on it.
+    submission_uuid: Mapped[str] = mapped_column(String, nullable=False, unique=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ward_code: Mapped[str | None] = mapped_column(ForeignKey("wards.code", ondelete="SET NULL"))
+    weight: Mapped[float] = mapped_column(Float, nullable=False)
+    # category -> true/false for each category the respondent answered about.
+    victimised: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    unsafe_after_dark: Mapped[bool | None] = mapped_column(Boolean)
+    trusts_police: Mapped[bool | None] = mapped_column(Boolean)
+    # Places named as unsafe, as written (phone-number-like digit runs removed).
+    unsafe_places: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("weight > 0", name="ck_survey_responses_weight"),
+        Index("ix_survey_responses_round_ward", "round_id", "ward_code"),
+    )
+
+
+class FeedbackRecord(Base):
+    """Feedback on police services: station, day, channel, rating, complaint, resolved.
+    No identities: files with name or phone columns are refused (etl.feedback)."""
+
+    __tablename__ = "feedback_records"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # Hash of the values and their repeat number in the file: re-imports change nothing.
+    record_key: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    station: Mapped[str] = mapped_column(String, nullable=False)
+    received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    channel: Mapped[str] = mapped_column(String, nullable=False)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    complaint_category: Mapped[str | None] = mapped_column(String)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    source_file: Mapped[str] = mapped_column(String, nullable=False)
+    loaded_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="ck_feedback_records_rating"),
+        Index("ix_feedback_records_station_day", "station", "received_on"),
+    )
+
+
+class IncidentStatusHistory(Base):
+    """Each status an incident was seen with, and when: written by the triggers of
+    migration 0006 whenever an incident is inserted or its status changes. The first
+    status is dated by reported_on when known, else by its import; later ones by
+    their import."""
+
+    __tablename__ = "incident_status_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(String, nullable=False)
+    observed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_incident_status_history_incident", "incident_id", "observed_on"),)
+
+
+# Pre-aggregated incidents for the analytics pages (geodata.aggregates keeps them in
+# step with `incidents` inside every ingest transaction). Plain tables, no key: a
+# row is a group, and a refresh deletes and re-inserts whole agencies.
+incident_cells_daily = Table(
+    "incident_cells_daily",
+    Base.metadata,
+    # The day the incident started (occurred_from), as every date filter counts it.
+    Column("day", Date, nullable=False),
+    Column("category", String, nullable=False),
+    Column("agency_id", Integer, nullable=False),
+    Column("ward_code", String),
+    Column("h3_7", BigInteger),
+    Column("h3_8", BigInteger),
+    Column("h3_9", BigInteger),
+    # Incidents in the group (records; shares of an event when counting events).
+    Column("n", Float(precision=53), nullable=False),
+    # Their share in daylight and in darkness; the rest has no time or no place.
+    Column("daylight", Float(precision=53), nullable=False),
+    Column("darkness", Float(precision=53), nullable=False),
+    Index("ix_incident_cells_daily_day", "day"),
+    Index("ix_incident_cells_daily_agency_id", "agency_id"),
+)
+
+incident_hours_daily = Table(
+    "incident_hours_daily",
+    Base.metadata,
+    Column("day", Date, nullable=False),
+    Column("category", String, nullable=False),
+    Column("agency_id", Integer, nullable=False),
+    Column("ward_code", String),
+    Column("h3_7", BigInteger),
+    Column("h3_8", BigInteger),
+    Column("h3_9", BigInteger),
+    # 0 = Monday. With `hour` NULL (time not known), the incident's share of this
+    # weekday; otherwise its aoristic share of this weekday and hour.
+    Column("weekday", SmallInteger, nullable=False),
+    Column("hour", SmallInteger),
+    Column("weight", Float(precision=53), nullable=False),
+    Index("ix_incident_hours_daily_day", "day"),
+    Index("ix_incident_hours_daily_agency_id", "agency_id"),
+)
+
+
+class PatrolPlan(Base):
+    """A saved patrol plan (issue #6) with the parameters it was planned from, so it
+    can be printed again and scored later against what happened. `ward_codes` holds
+    the station area (or the wards a drawn `area` touches): commanders see the plans
+    inside their station's wards only."""
+
+    __tablename__ = "patrol_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String, nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.now())
+    station: Mapped[str | None] = mapped_column(String)
+    ward_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    # A drawn area; NULL when the area is the wards themselves.
+    area = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=False))
+    start_hour: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    end_hour: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    days: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), nullable=False)
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
+    n_points: Mapped[int] = mapped_column(Integer, nullable=False)
+    officer_hours: Mapped[float] = mapped_column(Float, nullable=False)
+    # Incidents before this day made the plan; the schedule is for the shift from
+    # shift_start to shift_end.
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    shift_start: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    shift_end: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # Every other setting (look-back, half-life, seed, travel minutes ...).
+    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+    __table_args__ = (
+        CheckConstraint(
+            "start_hour BETWEEN 0 AND 23 AND end_hour BETWEEN 0 AND 23",
+            name="ck_patrol_plans_hours",
+        ),
+        CheckConstraint("n_points > 0 AND officer_hours > 0", name="ck_patrol_plans_sizes"),
+    )
+
+
+class PatrolPlanPoint(Base):
+    """One numbered stop of a saved plan: its H3 cells (resolution 9), centre, score,
+    peak hours, nearest gazetteer landmark and what happens there (categories)."""
+
+    __tablename__ = "patrol_plan_points"
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("patrol_plans.id", ondelete="CASCADE"), primary_key=True
+    )
+    point: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cells: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), nullable=False)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    peak_hours: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), nullable=False)
+    landmark: Mapped[str | None] = mapped_column(String)
+    landmark_m: Mapped[float | None] = mapped_column(Float)
+    activity: Mapped[str | None] = mapped_column(Text)
+
+
+class PatrolPlanVisit(Base):
+    """One visit of a saved plan's schedule: an officer (numbered, never named) at a
+    point from `starts_at` to `ends_at`."""
+
+    __tablename__ = "patrol_plan_visits"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("patrol_plans.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    point: Mapped[int] = mapped_column(Integer, nullable=False)
+    officer: Mapped[int] = mapped_column(Integer, nullable=False)
+    starts_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    ends_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

@@ -91,6 +91,12 @@ SETTINGS: tuple[Setting, ...] = (
         "event; records placed only to a ward must share the ward.",
     ),
     Setting(
+        "OBSERVATORY_CHROMIUM",
+        None,
+        "Chromium or Chrome that renders figures to PNG for the meeting pack. Unset: "
+        "chromium, chromium-browser or google-chrome found on PATH.",
+    ),
+    Setting(
         "OBSERVATORY_LINK_MIN_SCORE",
         "0.6",
         "Agreement score (0-1) from which two records of different agencies are linked "

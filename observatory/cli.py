@@ -10,7 +10,18 @@ import click
 
 from geodata import settings
 from geodata.errors import ObservatoryError
-from observatory.commands import actions, db, demo, export, gazetteer, ingest, serve, users, wards
+from observatory.commands import (
+    actions,
+    db,
+    demo,
+    export,
+    gazetteer,
+    ingest,
+    serve,
+    surveys,
+    users,
+    wards,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,6 +50,8 @@ for group in (
     serve.serve,
     users.users_group,
     actions.actions_group,
+    surveys.surveys_group,
+    surveys.feedback_group,
 ):
     cli.add_command(group)
 

@@ -102,7 +102,7 @@ def test_reloading_changes_nothing_and_an_edit_updates_one_action(db, tmp_path):
     )
     changed = load_actions(db, edited)
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 4)
-    assert dict((r[0], r[2]) for r in _stored(db))["MTH-002"] == "in_progress"
+    assert {r[0]: r[2] for r in _stored(db)}["MTH-002"] == "in_progress"
     assert _version(db) > version
 
 
@@ -129,7 +129,7 @@ def test_bad_rows_refuse_the_file_naming_row_and_column(db, tmp_path):
         "A2,lighting,Light,agreed,31 June 2024,,-1.26,36.86,\n"
         "A3,lighting,Light,agreed,2024-07-01,,36.86,-1.26,\n"
         "A4,lighting,Light,agreed,2024-07-01,,,,\n"
-        "A5,patrol,Patrol,done,2024-07-01,,,,\"POLYGON ((36.84 -1.26, 36.85 -1.26, 36.85 -1.25, 36.84 -1.26))\"\n"  # noqa: E501
+        'A5,patrol,Patrol,done,2024-07-01,,,,"POLYGON ((36.84 -1.26, 36.85 -1.26, 36.85 -1.25, 36.84 -1.26))"\n'  # noqa: E501
         "A6,patrol,Patrol,agreed,2024-07-01,,,,POLYGON oops\n"
         "A7,lighting,,agreed,2024-07-01,,-1.26,36.86,\n"
         "A8,lighting,Light,agreed,2024-07-01,,-1.26,36.86,POINT (36.86 -1.26)\n"
@@ -238,7 +238,8 @@ def test_dashboard_create_edit_delete(db):
     )  # fmt: skip
     with pytest.raises(ObservatoryError, match="exists already"):
         create_action(db, {"kind": "patrol", "title": "Clear the short cut",
-                           "forum": "Mathare CSF", "latitude": -1.26, "longitude": 36.86})  # fmt: skip
+                           "forum": "Mathare CSF", "latitude": -1.26,
+                           "longitude": 36.86})  # fmt: skip
     record = update_action(db, new_id, {"status": "done", "completed_on": date(2024, 9, 20)})
     assert record.kind == "pathway_clearing" and record.geometry.geom_type == "LineString"
     with pytest.raises(ObservatoryError, match="column completed_on: empty"):

@@ -314,3 +314,23 @@ def test_a_large_generated_file_balances_and_places_every_point(empty_db, tmp_pa
             )
         ).scalar_one()
     assert wrong == 0
+
+
+def test_large_files_show_a_progress_bar_on_a_terminal(empty_db, tmp_path):
+    import io
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from etl import ingest
+
+    rows = [row(record_ref=f"OB {i}", location="x" * 200) for i in range(5000)]
+    path = write_csv(tmp_path / "large.csv", rows)
+    assert path.stat().st_size > ingest.PROGRESS_MIN_BYTES
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    with Progress(console=console, auto_refresh=False) as bar:
+        report = ingest.ingest_file(empty_db, path, bar=bar)
+        bar.refresh()
+    assert report.inserted == 5000
+    assert "large.csv" in screen.getvalue()

@@ -270,14 +270,13 @@ def test_require_role_and_audit(app, db):
         audit.record(db, "view.records", "tina", {"victim_name": "x"})
 
 
-def test_commander_sees_only_station_wards(app):
-    client = app.server.test_client()
-    _login(client, "cmdr")
-    with app.server.test_request_context("/patrol"):
-        from flask import session
+def test_ward_scope_follows_the_role(app):
+    from flask import session
 
-        session["user"] = "cmdr"
-        assert auth.ward_scope() == ("W1",)
+    for name, expected in (("cmdr", ("W1",)), ("tina", None), ("ada", ())):
+        with app.server.test_request_context("/patrol"):
+            session["user"] = name
+            assert auth.ward_scope() == expected, name
 
 
 def test_disabled_user_is_signed_out(client, db):

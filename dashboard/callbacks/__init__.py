@@ -6,6 +6,8 @@ from __future__ import annotations
 import dash
 
 from dashboard.callbacks import map as map_callbacks
+from dashboard.callbacks import meeting as meeting_callbacks
+from dashboard.callbacks import patrol as patrol_callbacks
 from dashboard.callbacks import shell
 from dashboard.options import AppOptions
 
@@ -13,3 +15,5 @@ from dashboard.options import AppOptions
 def register_callbacks(app: dash.Dash, opts: AppOptions) -> None:
     shell.register(app)
     map_callbacks.register(app, opts)
+    meeting_callbacks.register(app, opts)
+    patrol_callbacks.register(app, opts)

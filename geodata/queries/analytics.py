@@ -1,0 +1,333 @@
+"""Reads behind the analytics pages (hot spots, crime clock, trends), all from the
+pre-aggregated tables geodata.aggregates keeps in step with every load.
+
+Every function takes the engine and the same hashable filters (tuples, never lists):
+
+    start, end    inclusive days (the day an incident started); None: unbounded
+    categories    category keys; () every category
+    agencies      agency ids; () every agency
+    wards         ward codes; () every ward (and incidents with no ward)
+    counties      county names; () every county
+    hours         hours of the day (0-23) of the time-of-day band; () all day.
+                  With a band, counts are the aoristic share of each incident inside
+                  those hours, so they can be fractional; incidents with a date but no
+                  time cannot be placed in a band and are left out.
+    cell          an H3 cell (int64, resolution 7, 8 or 9) to focus on; None: all
+
+Results are cached per data version (geodata.cache): treat frames as read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from geodata.cache import cached
+from geodata.h3grid import RESOLUTIONS
+
+CELLS = "incident_cells_daily"
+HOURS = "incident_hours_daily"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A FROM ... WHERE over one aggregate table, the value to sum and its parameters."""
+
+    table: str
+    value: str
+    where: str
+    params: dict
+
+    def select(self, columns: str, group: str = "", order: str = "") -> str:
+        sql = f"SELECT {columns} FROM {self.table} WHERE {self.where}"
+        if group:
+            sql += f" GROUP BY {group}"
+        if order:
+            sql += f" ORDER BY {order}"
+        return sql
+
+
+def cell_resolution(cell: int) -> int:
+    """The resolution of an H3 cell (bits 52-55 of the index)."""
+    res = (int(cell) >> 52) & 0xF
+    if res not in RESOLUTIONS:
+        raise ValueError(f"H3 cell {cell} is at resolution {res}, not one of {RESOLUTIONS}")
+    return res
+
+
+def _check_res(res: int) -> None:
+    if res not in RESOLUTIONS:
+        raise ValueError(f"H3 resolution must be one of {RESOLUTIONS}, not {res!r}")
+
+
+def build_query(
+    start: date | None = None,
+    end: date | None = None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+    *,
+    timed_only: bool = False,
+) -> Query:
+    """The table, value and WHERE clause for a set of filters.
+
+    Without a band the day table is enough (one row per group); a band, or
+    `timed_only`, needs the per-hour table.
+    """
+    clauses, params = ["TRUE"], {}
+    if start is not None:
+        clauses.append("day >= :start")
+        params["start"] = start
+    if end is not None:
+        clauses.append("day <= :end")
+        params["end"] = end
+    if categories:
+        clauses.append("category = ANY(:categories)")
+        params["categories"] = list(categories)
+    if agencies:
+        clauses.append("agency_id = ANY(:agencies)")
+        params["agencies"] = [int(a) for a in agencies]
+    if wards:
+        clauses.append("ward_code = ANY(:wards)")
+        params["wards"] = list(wards)
+    if counties:
+        clauses.append("ward_code IN (SELECT code FROM wards WHERE county = ANY(:counties))")
+        params["counties"] = list(counties)
+    if cell is not None:
+        clauses.append(f"h3_{cell_resolution(cell)} = :cell")
+        params["cell"] = int(cell)
+    if hours:
+        clauses.append("hour = ANY(:hours)")
+        params["hours"] = sorted({int(h) % 24 for h in hours})
+    elif timed_only:
+        clauses.append("hour IS NOT NULL")
+    if hours or timed_only:
+        return Query(HOURS, "weight", " AND ".join(clauses), params)
+    return Query(CELLS, "n", " AND ".join(clauses), params)
+
+
+def _read(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(text(sql), conn, params=params)
+
+
+@cached
+def cell_counts(
+    engine: Engine,
+    res: int,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """Incidents per H3 cell at `res`: h3 (int64), count (float64; whole numbers
+    without a band), only cells with incidents, ordered by cell."""
+    _check_res(res)
+    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    sql = q.select(
+        f"h3_{res} AS h3, sum({q.value}) AS count",
+        group=f"h3_{res}",
+        order=f"h3_{res}",
+    ).replace("WHERE", f"WHERE h3_{res} IS NOT NULL AND", 1)
+    frame = _read(engine, f"SELECT * FROM ({sql}) t WHERE count > 0", q.params)
+    return frame.astype({"h3": "int64", "count": "float64"})
+
+
+@cached
+def cell_month_counts(
+    engine: Engine,
+    res: int,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """Incidents per H3 cell at `res` and calendar month: cell, month (first day,
+    Timestamp), count; for the emerging hot-spot classification."""
+    _check_res(res)
+    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    sql = q.select(
+        f"h3_{res} AS cell, date_trunc('month', day)::date AS month, sum({q.value}) AS count",
+        group="1, 2",
+        order="1, 2",
+    ).replace("WHERE", f"WHERE h3_{res} IS NOT NULL AND", 1)
+    frame = _read(engine, sql, q.params)
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame.astype({"cell": "int64", "count": "float64"})
+
+
+_WARD_COUNTS = """
+SELECT w.code AS ward_code, w.name, w.county, w.population, coalesce(c.count, 0) AS count
+FROM wards w
+LEFT JOIN ({counts}) c ON c.ward_code = w.code
+WHERE {wards}
+ORDER BY w.code
+"""
+
+
+@cached
+def ward_counts(
+    engine: Engine,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """Every ward in view with its incidents and rate: ward_code, name, county,
+    population (NA when not loaded), count, rate (per 1,000 residents; NaN without
+    a population). Wards with no incident count 0."""
+    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    counts = q.select(f"ward_code, sum({q.value}) AS count", group="ward_code")
+    in_view = ["TRUE"]
+    if wards:
+        in_view.append("w.code = ANY(:wards)")
+    if counties:
+        in_view.append("w.county = ANY(:counties)")
+    sql = _WARD_COUNTS.format(counts=counts, wards=" AND ".join(in_view))
+    frame = _read(engine, sql, q.params)
+    frame["population"] = frame["population"].astype("Int64")
+    frame["count"] = frame["count"].astype(float)
+    population = frame["population"].astype("float64").where(frame["population"] > 0)
+    frame["rate"] = (1000.0 * frame["count"] / population).astype(float)
+    return frame
+
+
+GROUPS = {"category": "category", "agency": "agency_id", "ward": "ward_code"}
+
+
+@cached
+def monthly_trend(
+    engine: Engine,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+    by: str = "category",
+) -> pd.DataFrame:
+    """Incidents per day and group (`by`: category, agency or ward), the input of
+    geodata.stats.trends: date (Timestamp), group (category key, agency id or ward
+    code), count. Days with none are absent."""
+    column = GROUPS[by]
+    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    sql = q.select(
+        f"day AS date, {column} AS group_key, sum({q.value}) AS count",
+        group="1, 2",
+        order="1, 2",
+    )
+    frame = _read(engine, sql, q.params).rename(columns={"group_key": "group"})
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.astype({"count": "float64"})
+
+
+@dataclass(frozen=True)
+class ClockTables:
+    """Weighted incidents by category for the crime clock, in the shapes of
+    geodata.stats.aoristic.CrimeClock: `hour` (category, hour, weight),
+    `weekday_hour` (category, weekday 0=Mon, hour, weight), `date_only`
+    (category, weekday, weight) for incidents with a date but no time."""
+
+    hour: pd.DataFrame
+    weekday_hour: pd.DataFrame
+    date_only: pd.DataFrame
+
+    @property
+    def timed_total(self) -> float:
+        return float(self.weekday_hour["weight"].sum())
+
+    @property
+    def date_only_total(self) -> float:
+        return float(self.date_only["weight"].sum())
+
+
+@cached
+def clock_weights(
+    engine: Engine,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> ClockTables:
+    """The crime clock's aoristic weights summed over the filters (precomputed per
+    incident at load, geodata.aggregates). Only categories with incidents appear;
+    every weekday and hour is present for each of them."""
+    q = build_query(start, end, categories, agencies, wards, counties, (), cell)
+    q = Query(HOURS, "weight", q.where, q.params)
+    sql = q.select(
+        "category, weekday, hour, sum(weight) AS weight",
+        group="category, weekday, hour",
+        order="category, weekday, hour",
+    )
+    frame = _read(engine, sql, q.params)
+    names = sorted(frame["category"].unique())
+    timed = frame[frame["hour"].notna()]
+    if hours:
+        timed = timed[timed["hour"].isin(sorted({int(h) % 24 for h in hours}))]
+    cube = _complete(timed, names, ["weekday", "hour"], [range(7), range(24)])
+    hour = cube.groupby(["category", "hour"], as_index=False)["weight"].sum()
+    undated = frame[frame["hour"].isna()] if not hours else frame.iloc[0:0]
+    date_only = _complete(undated, names, ["weekday"], [range(7)])
+    return ClockTables(hour=hour, weekday_hour=cube, date_only=date_only)
+
+
+def _complete(frame: pd.DataFrame, names, keys: list[str], ranges) -> pd.DataFrame:
+    """Weights on the full grid of categories x keys, zeros where none."""
+    index = pd.MultiIndex.from_product([names, *ranges], names=["category", *keys])
+    weights = (
+        frame.astype(dict.fromkeys(keys, "int64")).groupby(["category", *keys])["weight"].sum()
+    )
+    full = weights.reindex(index, fill_value=0.0).astype(float)
+    return full.reset_index()
+
+
+@cached
+def daylight_counts(
+    engine: Engine,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """Incidents in daylight and darkness by category, in the shape of
+    geodata.stats.daylight.daylight_split: category, daylight, darkness, unknown
+    (no time or no place), total. Not limited by a time-of-day band."""
+    q = build_query(start, end, categories, agencies, wards, counties, (), cell)
+    sql = q.select(
+        "category, sum(daylight) AS daylight, sum(darkness) AS darkness, sum(n) AS total",
+        group="category",
+        order="category",
+    )
+    frame = _read(engine, sql, q.params)
+    frame["unknown"] = np.maximum(frame["total"] - frame["daylight"] - frame["darkness"], 0.0)
+    return frame[["category", "daylight", "darkness", "unknown", "total"]].astype(
+        dict.fromkeys(("daylight", "darkness", "unknown", "total"), "float64")
+    )

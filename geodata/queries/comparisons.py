@@ -1,0 +1,132 @@
+"""CompStat comparisons and hot-spot statistics over the aggregate tables: the
+statistics of geodata.stats fed by geodata.queries.analytics, cached per data
+version like every other read. Filters as in geodata.queries.analytics."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from geodata.cache import cached
+from geodata.queries.analytics import cell_counts, cell_month_counts, monthly_trend, ward_counts
+from geodata.stats.emerging import emerging_hotspots
+from geodata.stats.hotspots import hotspots
+from geodata.stats.trends import compstat_table, period_comparison, periods
+
+
+def _comparison_start(as_of: date) -> date:
+    """The first day any comparison ending on `as_of` needs (last year's 1 January,
+    or 56 days back early in January)."""
+    return min(periods(as_of)[name][0] for name in ("before", "ytd_last_year"))
+
+
+@cached
+def compstat_by_ward(
+    engine: Engine,
+    as_of: date,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """geodata.stats.trends.compstat_table by ward, every ward in view listed, with
+    ward names: ward (code, or "All wards"), name, then compstat_table's columns."""
+    daily = monthly_trend(
+        engine, _comparison_start(as_of), as_of, categories, agencies, wards, counties, hours,
+        cell, by="ward",
+    )  # fmt: skip
+    daily = daily.rename(columns={"group": "ward"}).dropna(subset=["ward"])
+    in_view = ward_counts(engine, None, None, (), (), wards, counties)
+    table = compstat_table(daily, as_of, wards=in_view["ward_code"].tolist())
+    names = dict(zip(in_view["ward_code"], in_view["name"], strict=True))
+    table.insert(1, "name", table["ward"].map(names).fillna(table["ward"]))
+    return table
+
+
+@cached
+def period_cards(
+    engine: Engine,
+    as_of: date,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> dict[str, dict]:
+    """The last 28 days vs the 28 before ("recent") and year to date vs the same days
+    last year ("ytd"): for each, current, previous, difference, pct_change, label,
+    small_number (geodata.stats.trends.compare) and the periods compared."""
+    daily = monthly_trend(
+        engine, _comparison_start(as_of), as_of, categories, agencies, wards, counties, hours,
+        cell, by="category",
+    )  # fmt: skip
+    spans = periods(as_of)
+    cards = {}
+    for kind, (first, second) in {
+        "recent": ("recent", "before"),
+        "ytd": ("ytd", "ytd_last_year"),
+    }.items():
+        row = period_comparison(daily, as_of, kind=kind).iloc[0]
+        cards[kind] = {
+            "current": int(row["current"]),
+            "previous": int(row["previous"]),
+            "difference": int(row["difference"]),
+            "pct_change": None if row["pct_change"] is None else float(row["pct_change"]),
+            "label": str(row["label"]),
+            "small_number": bool(row["small_number"]),
+            "current_period": spans[first],
+            "previous_period": spans[second],
+        }
+    return cards
+
+
+@cached
+def gi_cells(
+    engine: Engine,
+    res: int,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """Getis-Ord Gi* with FDR for the cells at `res` (geodata.stats.hotspots): one row
+    per cell of the study grid (cells with incidents and their ring of empty
+    neighbours) with cell, count, gi_z, p_value, q_value, bin (-3..3), label."""
+    counts = cell_counts(
+        engine, res, start, end, categories, agencies, wards, counties, hours, cell
+    )
+    if counts.empty:
+        return hotspots(pd.DataFrame({"cell": pd.Series([], "int64"), "count": []}))
+    return hotspots(counts.rename(columns={"h3": "cell"}))
+
+
+@cached
+def emerging_cells(
+    engine: Engine,
+    res: int,
+    start: date,
+    end: date,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """The emerging hot-spot category of each cell over the months from `start` to
+    `end` (geodata.stats.emerging.emerging_hotspots; ObservatoryError with fewer than
+    ten months)."""
+    counts = cell_month_counts(
+        engine, res, start, end, categories, agencies, wards, counties, hours, cell
+    )
+    months = pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq="M").to_timestamp()
+    return emerging_hotspots(counts, months=list(months))

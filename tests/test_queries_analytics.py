@@ -1,0 +1,290 @@
+"""The analytics aggregates against pandas on the raw incidents: seeded files through
+the real ETL, then every query (cells, wards, clock, band, daylight, trends,
+CompStat) compared with the pure statistics run on the stored rows; and the
+aggregates after a re-import that changes rows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+from sqlalchemy import text
+
+from geodata import cache
+from geodata.aggregates import refresh_aggregates
+from geodata.boundaries import load_ward_frame
+from geodata.queries import analytics, comparisons
+from geodata.stats.aoristic import aoristic_hours, crime_clock
+from geodata.stats.daylight import daylight_split
+from geodata.stats.trends import compstat_table, period_comparison
+
+LAST_DAY = date(2024, 6, 30)
+CATEGORIES = ("theft", "assault", "robbery", "burglary", "sexual_violence")
+AGENCIES = {"North Police Station": "police", "Mama Lucy Hospital": "health_facility"}
+N_ROWS = 500
+NIGHT = (18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5)
+
+
+def _wards() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "code": ["T1", "T2", "T3"],
+            "name": ["West", "East", "Empty"],
+            "county": ["Test", "Test", "Other"],
+            "population": [12_000, 30_000, None],
+        },
+        geometry=[
+            box(36.80, -1.35, 36.85, -1.30),
+            box(36.85, -1.35, 36.90, -1.30),
+            box(36.90, -1.35, 36.95, -1.30),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+def _rows(agency: str, seed: int, n: int = N_ROWS) -> pd.DataFrame:
+    """Exact times, night windows, date-only rows and rows with no position."""
+    rng = np.random.default_rng(seed)
+    first = LAST_DAY - timedelta(days=729)
+    days = rng.integers(0, 730, n)
+    days[0] = 729
+    kind = rng.choice(["exact", "window", "date"], n, p=[0.7, 0.2, 0.1])
+    hours, minutes = rng.integers(0, 24, n), rng.integers(0, 60, n)
+    time = [f"{h:02d}:{m:02d}" for h, m in zip(hours, minutes, strict=True)]
+    until = [f"{(h + 3 + m % 7) % 24:02d}:15" for h, m in zip(hours, minutes, strict=True)]
+    lat = rng.uniform(-1.349, -1.301, n).round(6)
+    lon = rng.uniform(36.801, 36.899, n).round(6)
+    unplaced = rng.random(n) < 0.05
+    return pd.DataFrame(
+        {
+            "agency": agency,
+            "agency_type": AGENCIES[agency],
+            "record_ref": [f"{agency[:4].upper()}/{i:04d}" for i in range(n)],
+            "category": rng.choice(CATEGORIES, n, p=[0.35, 0.25, 0.2, 0.1, 0.1]),
+            "occurred_on": [(first + timedelta(days=int(d))).isoformat() for d in days],
+            "occurred_time": np.where(kind == "date", "", time),
+            "occurred_until": np.where(kind == "window", until, ""),
+            "latitude": np.where(unplaced, np.nan, lat),
+            "longitude": np.where(unplaced, np.nan, lon),
+        }
+    )
+
+
+def _ingest(engine, tmp_path, frame: pd.DataFrame, name: str) -> dict:
+    from etl.ingest import ingest_files
+
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    (report,) = ingest_files([path], progress=False, engine=engine)
+    assert not report["failed"], report
+    return report
+
+
+@pytest.fixture
+def loaded(empty_db, tmp_path):
+    load_ward_frame(empty_db, _wards(), attribution="Test wards (CC0)")
+    for seed, agency in enumerate(AGENCIES):
+        report = _ingest(empty_db, tmp_path, _rows(agency, seed + 1), f"{seed}.csv")
+        assert report["inserted"] == N_ROWS
+    return empty_db
+
+
+def _raw(engine) -> pd.DataFrame:
+    """Every stored incident, read straight from the table."""
+    with engine.connect() as conn:
+        frame = pd.read_sql(
+            text(
+                "SELECT id, category, agency_id, ward_code, h3_7::text, h3_8::text, "
+                "h3_9::text, occurred_from, occurred_to, time_known, ST_Y(geom) AS lat, "
+                "ST_X(geom) AS lon FROM incidents ORDER BY id"
+            ),
+            conn,
+        )
+    # As text: a column with NULLs would pass through float64 and lose digits.
+    for res in (7, 8, 9):
+        frame[f"h3_{res}"] = pd.array(
+            [None if pd.isna(v) else int(v) for v in frame[f"h3_{res}"]], dtype="Int64"
+        )
+    frame["day"] = frame["occurred_from"].dt.date
+    return frame
+
+
+def _between(raw: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    return raw[(raw["day"] >= start) & (raw["day"] <= end)]
+
+
+def test_cell_and_ward_counts_equal_pandas(loaded):
+    raw = _raw(loaded)
+    assert raw["time_known"].any() and not raw["time_known"].all()
+    assert raw["occurred_to"].notna().any() and raw["lat"].isna().any()
+    start, end = date(2023, 7, 1), LAST_DAY
+    for res in (7, 8, 9):
+        got = analytics.cell_counts(loaded, res, start, end)
+        want = _between(raw, start, end).dropna(subset=[f"h3_{res}"])
+        want = want.groupby(f"h3_{res}").size()
+        assert got["h3"].tolist() == [int(c) for c in want.index]
+        assert got["count"].tolist() == want.astype(float).tolist()
+    agency = int(raw["agency_id"].min())
+    got = analytics.cell_counts(loaded, 8, start, end, ("robbery", "theft"), (agency,), ("T1",))
+    sub = _between(raw, start, end)
+    sub = sub[
+        sub["category"].isin(["robbery", "theft"])
+        & (sub["agency_id"] == agency)
+        & (sub["ward_code"] == "T1")
+    ]
+    assert 0 < got["count"].sum() == len(sub.dropna(subset=["h3_8"]))
+    cell = int(got.sort_values("count").iloc[-1]["h3"])
+    focused = analytics.cell_counts(loaded, 9, start, end, cell=cell)
+    assert focused["count"].sum() == (_between(raw, start, end)["h3_8"] == cell).sum()
+
+    wards = analytics.ward_counts(loaded, start, end, ("assault",))
+    sub = _between(raw, start, end)
+    per_ward = sub[sub["category"] == "assault"].groupby("ward_code").size()
+    assert wards["ward_code"].tolist() == ["T1", "T2", "T3"]
+    assert wards["count"].tolist() == [per_ward.get("T1", 0), per_ward.get("T2", 0), 0]
+    assert wards["rate"].iloc[0] == pytest.approx(1000 * per_ward["T1"] / 12_000)
+    assert np.isnan(wards["rate"].iloc[2])  # no population loaded: no rate
+    other = analytics.ward_counts(loaded, start, end, counties=("Other",))
+    assert other["ward_code"].tolist() == ["T3"]
+
+
+def test_clock_equals_crime_clock_on_the_raw_rows(loaded):
+    raw = _raw(loaded)
+    start, end = date(2023, 1, 1), LAST_DAY
+    sub = _between(raw, start, end)
+    sub = sub[sub["ward_code"].isin(["T1", "T2"])]
+    want = crime_clock(sub)
+    got = analytics.clock_weights(loaded, start, end, wards=("T1", "T2"))
+    for name in ("hour", "weekday_hour", "date_only"):
+        mine, theirs = getattr(got, name), getattr(want, name)
+        assert mine.columns.tolist() == theirs.columns.tolist()
+        pd.testing.assert_frame_equal(
+            mine.reset_index(drop=True), theirs.reset_index(drop=True), check_dtype=False
+        )
+    assert got.date_only_total == pytest.approx((~sub["time_known"]).sum())
+    assert got.timed_total == pytest.approx(sub["time_known"].sum())
+
+
+def test_a_time_band_counts_the_aoristic_share_inside_it(loaded):
+    raw = _raw(loaded)
+    start, end = date(2022, 7, 1), LAST_DAY
+    sub = _between(raw, start, end).reset_index(drop=True)
+    spread = aoristic_hours(sub["occurred_from"], sub["occurred_to"], sub["time_known"])
+    spread = spread[spread["hour"].dt.hour.isin(NIGHT)]
+    spread["h3_8"] = sub["h3_8"].array[spread["incident"].to_numpy()]
+    want = spread.dropna(subset=["h3_8"]).groupby("h3_8")["weight"].sum()
+    got = analytics.cell_counts(loaded, 8, start, end, hours=NIGHT).set_index("h3")["count"]
+    assert got.index.tolist() == [int(c) for c in want.index]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy())
+    # Fractional: a window across the band's edge counts only in part; date-only
+    # incidents never enter a band.
+    assert 0 < got.sum() < len(sub.dropna(subset=["h3_8"]))
+    clock = analytics.clock_weights(loaded, start, end, hours=NIGHT)
+    assert set(clock.hour.loc[clock.hour["weight"] > 0, "hour"]) <= set(NIGHT)
+    assert clock.date_only_total == 0
+
+
+def test_daylight_split_equals_the_statistic(loaded):
+    raw = _raw(loaded)
+    start, end = date(2023, 7, 1), LAST_DAY
+    want = daylight_split(_between(raw, start, end))
+    got = analytics.daylight_counts(loaded, start, end)
+    assert got["category"].tolist() == want["category"].tolist()
+    for column in ("daylight", "darkness", "unknown", "total"):
+        np.testing.assert_allclose(got[column], want[column], atol=1e-9)
+    assert (got["darkness"] > 0).all() and (got["unknown"] > 0).any()
+
+
+def test_trends_and_compstat_equal_pandas(loaded):
+    raw = _raw(loaded)
+    start, end = date(2023, 7, 1), LAST_DAY
+    for by, column in (("category", "category"), ("agency", "agency_id")):
+        got = analytics.monthly_trend(loaded, start, end, by=by)
+        want = _between(raw, start, end).groupby(["day", column]).size()
+        assert got["count"].tolist() == want.astype(float).tolist()
+        assert got["group"].tolist() == [g for _, g in want.index]
+    as_of = LAST_DAY - timedelta(days=3)
+    table = comparisons.compstat_by_ward(loaded, as_of)
+    daily = raw.rename(columns={"ward_code": "ward"}).dropna(subset=["ward"])
+    want = compstat_table(daily, as_of, wards=["T1", "T2", "T3"])
+    pd.testing.assert_frame_equal(
+        table.drop(columns="name"), want, check_dtype=False, check_index_type=False
+    )
+    assert table["name"].tolist()[-1] == "All wards" and "West" in table["name"].tolist()
+    cards = comparisons.period_cards(loaded, as_of, ("theft",))
+    thefts = raw[raw["category"] == "theft"]
+    for kind in ("recent", "ytd"):
+        row = period_comparison(thefts, as_of, kind=kind).iloc[0]
+        assert (cards[kind]["current"], cards[kind]["previous"]) == (
+            row["current"],
+            row["previous"],
+        )
+
+
+def _aggregate_rows(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with engine.connect() as conn:
+        cells = pd.read_sql(
+            text(
+                "SELECT day, category, agency_id, ward_code, h3_9, sum(n) AS n, "
+                "sum(daylight) AS daylight, sum(darkness) AS darkness FROM incident_cells_daily "
+                "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+            ),
+            conn,
+        )
+        hours = pd.read_sql(
+            text(
+                "SELECT day, category, agency_id, ward_code, h3_9, weekday, hour, "
+                "sum(weight) AS weight FROM incident_hours_daily "
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7"
+            ),
+            conn,
+        )
+    return cells, hours
+
+
+def test_a_reimport_that_changes_rows_refreshes_the_aggregates(loaded, tmp_path):
+    agency = "North Police Station"
+    changed = _rows(agency, 1)
+    # Move 40 incidents: another category, another day, another place, no time.
+    changed.loc[:19, "category"] = "homicide"
+    changed.loc[20:39, "occurred_on"] = (LAST_DAY - timedelta(days=1)).isoformat()
+    changed.loc[20:29, ["latitude", "longitude"]] = [-1.31, 36.89]
+    changed.loc[30:39, "occurred_time"] = ""
+    before = analytics.cell_counts(loaded, 8, None, None, ("homicide",))
+    assert before.empty
+    report = _ingest(loaded, tmp_path, changed, "again.csv")
+    assert report["updated"] == 40 and report["inserted"] == 0
+
+    raw = _raw(loaded)
+    homicides = analytics.cell_counts(loaded, 8, None, None, ("homicide",))
+    assert homicides["count"].sum() == raw.dropna(subset=["h3_8"]).eq("homicide").sum()["category"]
+    start = end = LAST_DAY - timedelta(days=1)
+    clock = analytics.clock_weights(loaded, start, end)
+    want = crime_clock(_between(raw, start, end))
+    np.testing.assert_allclose(clock.weekday_hour["weight"], want.weekday_hour["weight"])
+    np.testing.assert_allclose(clock.date_only["weight"], want.date_only["weight"])
+    assert analytics.ward_counts(loaded, start, end)["count"].sum() == len(
+        _between(raw, start, end)
+    )
+
+    # The incremental refresh left what a full rebuild makes.
+    incremental = _aggregate_rows(loaded)
+    with loaded.begin() as conn:
+        assert refresh_aggregates(conn) == len(raw)
+        cache.bump_version(conn)
+    full = _aggregate_rows(loaded)
+    for mine, rebuilt in zip(incremental, full, strict=True):
+        pd.testing.assert_frame_equal(mine, rebuilt)
+
+
+def test_an_unchanged_reimport_leaves_the_aggregates_alone(loaded, tmp_path):
+    before = _aggregate_rows(loaded)
+    report = _ingest(loaded, tmp_path, _rows("Mama Lucy Hospital", 2), "same.csv")
+    assert report["unchanged"] == N_ROWS
+    after = _aggregate_rows(loaded)
+    for old, new in zip(before, after, strict=True):
+        pd.testing.assert_frame_equal(old, new)
