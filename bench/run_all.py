@@ -107,9 +107,11 @@ def floor_section(run: Run, rows: int, path: Path) -> float | None:
     lat, lon = frame["lat"].to_numpy(), frame["lon"].to_numpy()
     measured: dict[str, Figure] = {}
 
-    def keep(figure: Figure) -> list[Figure]:
-        measured[figure.name.split(".")[1]] = figure
-        return [figure]
+    def keep(figures: Figure | list[Figure]) -> list[Figure]:
+        figures = figures if isinstance(figures, list) else [figures]
+        for figure in figures:
+            measured[figure.name.split(".")[1]] = figure
+        return figures
 
     run.suite.run(f"floor.h3_cells.{lab}", lambda: keep(floors.h3_cells_per_second(lat, lon, lab)))
     run.suite.run(
@@ -126,7 +128,9 @@ def floor_section(run: Run, rows: int, path: Path) -> float | None:
         f"floor.pip_geos.{lab}", lambda: keep(floors.geos_pip_per_second(run.wards, lat, lon, lab))
     )
     parts = [measured.get(k) for k in ("h3_cells", "copy")]
-    pip = [measured[k] for k in ("pip_postgis", "pip_geos") if k in measured]
+    pip = [
+        measured[k] for k in ("pip_postgis", "pip_postgis_ward_major", "pip_geos") if k in measured
+    ]
     if None in parts or not pip:
         return None
     total = sum(f.values["seconds"] for f in parts) + min(f.values["seconds"] for f in pip)

@@ -1,4 +1,11 @@
-"""The Dash app: `create_app()` builds it; gunicorn serves `dashboard.app:server`.
+"""The Dash apps: `create_app()` builds the full app (sign-in required), and
+`create_app(public=True)` the public one (aggregates only, no sign-in); gunicorn
+serves `dashboard.app:server`, the public app when PUBLIC=1.
+
+The two apps are separate page sets: the full app's pages live in `dashboard/pages`,
+the public app's in `dashboard/public_pages`; each app registers only its own
+callbacks, and `dashboard.page_sets` keeps Dash's process-wide page registry from
+showing one app's pages to the other.
 
 Nothing here touches the database: layouts are functions called per request, and
 callbacks open connections when they run. Every script, stylesheet and map asset is
@@ -7,17 +14,20 @@ served by this app itself (no CDN), so the dashboard works without internet.
 
 from __future__ import annotations
 
-import secrets
-
 import dash
+import flask
 import plotly.io as pio
 from dash import dcc, html
 
-from dashboard import components, ids
+from dashboard import auth, components, ids, page_sets
+from dashboard.callbacks import admin as admin_callbacks
+from dashboard.callbacks import public as public_callbacks
 from dashboard.callbacks import register_callbacks
 from dashboard.figures.map import map_style_for
 from dashboard.options import CONFIG_KEY, AppOptions
 from geodata import settings
+
+PUBLIC_TITLE = "Community safety observatory · Kituo cha takwimu za usalama wa jamii"
 
 
 def _use_fast_json() -> None:
@@ -29,8 +39,28 @@ def _use_fast_json() -> None:
     pio.json.config.default_engine = "orjson"
 
 
+def _signed_in() -> tuple[auth.User | None, list]:
+    """The viewer, and the sign-out link to show them (none without sign-in)."""
+    if not flask.has_request_context() or auth._EXTENSION not in flask.current_app.extensions:
+        return None, []
+    user = auth.current_user()
+    if user is None:
+        return None, []
+    link = html.A(
+        f"Sign out ({user.username})", href=auth.LOGOUT_PATH, className="signout", id=ids.SIGN_OUT
+    )
+    return user, [link]
+
+
 def shell() -> html.Div:
-    """The frame around every page: title, navigation, the page, the footer."""
+    """The frame around every page: title, navigation (the pages the viewer's role may
+    open), the page, the footer."""
+    user, signout = _signed_in()
+    roles = flask.current_app.extensions[auth._EXTENSION].page_roles if user else None
+
+    def visible(path: str) -> bool:
+        return user is None or auth.page_allowed(path, user.role, roles)
+
     return html.Div(
         [
             dcc.Location(id=ids.URL),
@@ -38,7 +68,7 @@ def shell() -> html.Div:
             html.Header(
                 [
                     html.A(components.APP_TITLE, href="/", className="brand"),
-                    components.nav_bar(),
+                    components.nav_bar(visible),
                     html.Button(
                         "Projector",
                         id=ids.PROJECTOR_TOGGLE,
@@ -47,6 +77,7 @@ def shell() -> html.Div:
                         **{"aria-pressed": "false"},
                     ),
                     html.Div(id=ids.PROJECTOR_SYNC, hidden=True),
+                    *signout,
                 ],
                 className="app-header",
             ),
@@ -62,16 +93,25 @@ def shell() -> html.Div:
     )
 
 
+def public_shell() -> html.Div:
+    """The public app's frame is part of each page (its language comes from ?lang=)."""
+    return html.Div(dash.page_container, className="pub-app")
+
+
 def create_app(public: bool = False) -> dash.Dash:
-    """A new dashboard app; `public=True` serves aggregates only (no sensitive
-    categories on the map)."""
+    """A new dashboard app: the full one behind sign-in, or (`public=True`) the public
+    one, which has its own pages and callbacks and shows suppressed aggregates only."""
     _use_fast_json()
+    page_sets.install()
     opts = AppOptions(public=public, map_style=map_style_for(settings.get("OBSERVATORY_TILES")))
     app = dash.Dash(
         "dashboard",  # the package: pages and assets are found beside this file
         use_pages=True,
-        pages_folder="pages",
-        title=components.APP_TITLE,
+        pages_folder="public_pages" if public else "pages",
+        # One stylesheet for the public app (small screens, slow connections); the
+        # full app's styles and scripts stay out of it.
+        assets_ignore=r"^(?!public\.css$)" if public else r"^public\.css$",
+        title=PUBLIC_TITLE if public else components.APP_TITLE,
         update_title=None,
         serve_locally=True,
         compress=True,  # GeoJSON shrinks about fourfold; offline laptops on slow Wi-Fi
@@ -83,9 +123,17 @@ def create_app(public: bool = False) -> dash.Dash:
         suppress_callback_exceptions=True,
     )
     app.server.config[CONFIG_KEY] = opts
-    app.server.secret_key = settings.get("OBSERVATORY_SECRET_KEY") or secrets.token_hex(32)
-    app.layout = shell
-    register_callbacks(app, opts)
+    app.server.config[page_sets.CONFIG_KEY] = (
+        "dashboard.public_pages" if public else "dashboard.pages"
+    )
+    auth.install_auth(app, public)
+    if public:
+        app.layout = public_shell
+        public_callbacks.register(app)
+    else:
+        app.layout = shell
+        register_callbacks(app, opts)
+        admin_callbacks.register(app)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import dash
 from dash import dcc, html
@@ -13,9 +13,11 @@ from geodata.categories import LABELS, SENSITIVE
 APP_TITLE = "Crime and violence observatory"
 
 
-def nav_bar() -> html.Nav:
-    """Links to every registered page, in page order (later pages add themselves)."""
+def nav_bar(visible: Callable[[str], bool] | None = None) -> html.Nav:
+    """Links to every registered page, in page order (later pages add themselves);
+    `visible(path)` leaves out the pages the viewer may not open."""
     pages = sorted(dash.page_registry.values(), key=lambda p: (p.get("order") or 0, p["name"]))
+    pages = [p for p in pages if visible is None or visible(p["path"])]
     links = [
         html.Li(
             dcc.Link(

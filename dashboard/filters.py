@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+import h3
+
 from geodata.categories import CATEGORIES, SENSITIVE
+from geodata.h3grid import RESOLUTIONS, from_hex
 
 QUERY_KEYS = ("start", "end", "categories")
 DEFAULT_DAYS = 365
@@ -106,3 +109,147 @@ def query_categories(filters: MapFilters, public: bool) -> tuple[str, ...]:
     if filters.categories:
         return filters.categories
     return allowed_categories(public) if public else ()
+
+
+# The analytics pages' filters: the map's, plus agencies, wards, a time-of-day band
+# and a focus (one H3 cell or one ward clicked on the hot-spot map). Query string
+# keys: start, end, categories, agencies (ids), wards (codes), hours ("18-6": from
+# 18:00 to 06:00), focus ("cell:<h3 hex>" or "ward:<code>").
+VIEW_KEYS = ("start", "end", "categories", "agencies", "wards", "hours", "focus")
+BANDS = {"day": (6, 18), "night": (18, 6)}  # [from, to) hours; night wraps midnight
+
+
+@dataclass(frozen=True)
+class ViewFilters:
+    start: date | None
+    end: date | None
+    categories: tuple[str, ...] = ()
+    agencies: tuple[int, ...] = ()
+    wards: tuple[str, ...] = ()
+    # [from, to) hours of the time-of-day band; None: all day.
+    band: tuple[int, int] | None = None
+    focus: str | None = None
+
+    def hours(self) -> tuple[int, ...]:
+        return band_hours(self.band)
+
+    def query_string(self) -> str:
+        params: dict[str, str] = {}
+        if self.start:
+            params["start"] = self.start.isoformat()
+        if self.end:
+            params["end"] = self.end.isoformat()
+        if self.categories:
+            params["categories"] = ",".join(self.categories)
+        if self.agencies:
+            params["agencies"] = ",".join(str(a) for a in self.agencies)
+        if self.wards:
+            params["wards"] = ",".join(self.wards)
+        if self.band:
+            params["hours"] = f"{self.band[0]}-{self.band[1]}"
+        if self.focus:
+            params["focus"] = self.focus
+        return "?" + urlencode(params, safe=",:") if params else ""
+
+    def query_args(self, public: bool = False) -> dict:
+        """Keyword arguments for geodata.queries.analytics; a focus on a ward narrows
+        the wards, a focus on a cell sets `cell`. The public app never queries
+        sensitive categories."""
+        categories = self.categories or (allowed_categories(public) if public else ())
+        wards, cell = self.wards, None
+        kind, _, value = (self.focus or "").partition(":")
+        if kind == "ward":
+            wards = (value,)
+        elif kind == "cell":
+            cell = from_hex(value)
+        return {
+            "start": self.start,
+            "end": self.end,
+            "categories": tuple(categories),
+            "agencies": self.agencies,
+            "wards": wards,
+            "hours": self.hours(),
+            "cell": cell,
+        }
+
+
+def band_hours(band: tuple[int, int] | None) -> tuple[int, ...]:
+    """The hours of day in [from, to), wrapping past midnight; () for all day."""
+    if band is None:
+        return ()
+    first, last = band
+    span = (last - first) % 24 or 24
+    return tuple(sorted((first + step) % 24 for step in range(span)))
+
+
+def parse_band(value: object) -> tuple[int, int] | None:
+    """ "18-6" (or a preset name, day or night) as (18, 6); None when all day or
+    unreadable. A band that covers the whole day is no band."""
+    if isinstance(value, str) and value.strip() in BANDS:
+        return BANDS[value.strip()]
+    if not isinstance(value, str) or "-" not in value:
+        return None
+    first, _, last = value.partition("-")
+    try:
+        band = int(first) % 24, int(last) % 24
+    except ValueError:
+        return None
+    return None if band[0] == band[1] else band
+
+
+def parse_focus(value: object) -> str | None:
+    """A valid "cell:<h3 hex>" or "ward:<code>", else None."""
+    if not isinstance(value, str):
+        return None
+    kind, _, rest = value.strip().partition(":")
+    if kind == "ward" and rest:
+        return f"ward:{rest}"
+    if kind == "cell" and h3.is_valid_cell(rest) and h3.get_resolution(rest) in RESOLUTIONS:
+        return f"cell:{rest}"
+    return None
+
+
+def _items(value: object) -> list[str]:
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def parse_agencies(value: object, known: Iterable[int] | None = None) -> tuple[int, ...]:
+    ids = sorted({int(v) for v in _items(value) if v.lstrip("-").isdigit()})
+    return tuple(i for i in ids if known is None or i in set(known))
+
+
+def parse_wards(value: object, known: Iterable[str] | None = None) -> tuple[str, ...]:
+    codes = sorted(set(_items(value)))
+    return tuple(c for c in codes if known is None or c in set(known))
+
+
+def view_from_values(
+    values: dict,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    public: bool = False,
+) -> ViewFilters:
+    """Filters from raw widget or query-string values (keys of VIEW_KEYS; missing
+    ones default). Unknown agencies, wards and categories are dropped, so an old
+    bookmark still opens."""
+    base = from_values(
+        values.get("start"),
+        values.get("end"),
+        values.get("categories"),
+        first=first,
+        last=last,
+        public=public,
+    )
+    return ViewFilters(
+        start=base.start,
+        end=base.end,
+        categories=base.categories,
+        agencies=parse_agencies(values.get("agencies")),
+        wards=parse_wards(values.get("wards")),
+        band=parse_band(values.get("hours")),
+        focus=parse_focus(values.get("focus")),
+    )

@@ -132,6 +132,63 @@ _LABELS: dict[str, tuple[str, str]] = {
         "tukio lililorekodiwa si lazima pawe mahali pasipo na uhalifu.",
     ),
     "data.updated": ("Data up to {date}", "Takwimu hadi {date}"),
+    # The public app's pages (dashboard/public_pages).
+    "nav.sensitive": ("Women and children", "Wanawake na watoto"),
+    "nav.menu": ("Pages", "Kurasa"),
+    "map.shown": ("{n} incidents shown on the map", "Matukio {n} yameonyeshwa kwenye ramani"),
+    "map.too_few": (
+        "Too few incidents in this period and type to show on the map.",
+        "Matukio ni machache mno katika kipindi na aina hii kuonyeshwa kwenye ramani.",
+    ),
+    "map.legend_ward": (
+        "A shaded ward: incidents in it outside the areas drawn",
+        "Wadi iliyotiwa rangi: matukio ndani yake nje ya maeneo yaliyochorwa",
+    ),
+    "map.legend_h3_7": (
+        "A large hexagon: incidents in it outside the small hexagons drawn",
+        "Pembe-sita kubwa: matukio ndani yake nje ya pembe-sita ndogo zilizochorwa",
+    ),
+    "map.legend_fewer": (
+        "Hatched: fewer than {n} incidents, not counted anywhere else",
+        "Mistari: matukio chini ya {n}, hayajahesabiwa mahali pengine",
+    ),
+    "map.range_open": ("{n} or more", "{n} au zaidi"),
+    "clock.based_on": (
+        "Shares of {n} incidents with a known time, by hour.",
+        "Asilimia za matukio {n} yenye saa inayojulikana, kwa saa.",
+    ),
+    "sensitive.none": (
+        "No ward had {n} or more incidents of this type in this quarter.",
+        "Hakuna wadi iliyokuwa na matukio {n} au zaidi ya aina hii katika robo hii.",
+    ),
+    "sensitive.alt": (
+        "Map of wards with {n} or more incidents of this type",
+        "Ramani ya wadi zenye matukio {n} au zaidi ya aina hii",
+    ),
+    "actions.kind": ("Action", "Hatua"),
+    "actions.overdue": ("Overdue", "Imechelewa"),
+    "actions.decided": ("Decided", "Iliamuliwa"),
+    "actions.due": ("Due", "Inatarajiwa"),
+    "actions.completed": ("Completed", "Ilikamilika"),
+    "page.not_found": ("There is no page here.", "Hakuna ukurasa hapa."),
+    "page.home": ("Back to the map", "Rudi kwenye ramani"),
+    "map.boundaries": ("Ward boundaries: {source}", "Mipaka ya wadi: {source}"),
+    "dropdown.search": ("Search", "Tafuta"),
+    "dropdown.clear_search": ("Clear search", "Futa utafutaji"),
+    "dropdown.clear_selection": ("Clear selection", "Futa chaguo"),
+    "dropdown.no_options_found": ("Nothing to choose", "Hakuna cha kuchagua"),
+}
+
+# Kinds of forum action (geodata.actions.KIND_LABELS), for "you said, we did".
+_ACTION_KINDS: dict[str, tuple[str, str]] = {
+    "lighting": ("Street lighting", "Taa za barabarani"),
+    "pathway_clearing": ("Path clearing", "Kusafisha njia"),
+    "bush_clearing": ("Bush clearing", "Kufyeka vichaka"),
+    "patrol": ("Patrols", "Doria"),
+    "cctv": ("CCTV", "Kamera za ulinzi (CCTV)"),
+    "community_meeting": ("Community meeting", "Mkutano wa jamii"),
+    "awareness": ("Awareness campaign", "Kampeni ya uhamasishaji"),
+    "other": ("Other", "Nyingine"),
 }
 
 
@@ -146,6 +203,8 @@ def _table() -> dict[str, dict[str, str]]:
         table[f"month.{number}"] = {"en": en, "sw": sw}
     for status, (en, sw) in _ACTION_STATUSES.items():
         table[f"status.{status}"] = {"en": en, "sw": sw}
+    for kind, (en, sw) in _ACTION_KINDS.items():
+        table[f"kind.{kind}"] = {"en": en, "sw": sw}
     for lang in LANGUAGES:
         table[f"language.{lang}"] = {"en": LANGUAGE_NAMES[lang], "sw": LANGUAGE_NAMES[lang]}
     return table

@@ -87,6 +87,7 @@ APP = "app"
 PROJECTOR = "projector"  # dcc.Store (session): projector mode on or off
 PROJECTOR_TOGGLE = "projector-toggle"
 PROJECTOR_SYNC = "projector-sync"
+SIGN_OUT = "sign-out"
 
 
 # Shared filter bar of the analytics pages (hot spots, clock, trends): one set of
@@ -128,3 +129,34 @@ TREND_CARDS = "trend-cards"
 TREND_RECENT = "trend-recent"
 TREND_YTD = "trend-ytd"
 TREND_COMPSTAT = "trend-compstat"
+
+
+# The public app (dashboard/public_pages): its own pages, so its own ids.
+PUB_LANG = "pub-lang"  # dcc.Store: the page's language, from ?lang=
+PUB_MAP_FROM = "pub-map-from"
+PUB_MAP_TO = "pub-map-to"
+PUB_MAP_CATEGORY = "pub-map-category"
+PUB_MAP_IMAGE = "pub-map-image"
+PUB_MAP_SUMMARY = "pub-map-summary"
+PUB_CLOCK_FROM = "pub-clock-from"
+PUB_CLOCK_TO = "pub-clock-to"
+PUB_CLOCK_CATEGORY = "pub-clock-category"
+PUB_CLOCK_BARS = "pub-clock-bars"
+PUB_SENS_QUARTER = "pub-sens-quarter"
+PUB_SENS_CATEGORY = "pub-sens-category"
+PUB_SENS_IMAGE = "pub-sens-image"
+PUB_SENS_TABLE = "pub-sens-table"
+PUB_ACTIONS = "pub-actions"
+
+# Admin page (full app, admins only).
+ADMIN_CSRF = "admin-csrf"  # dcc.Store: a CSRF token bound to the admin's session
+ADMIN_USERS = "admin-users"
+ADMIN_NEW_NAME = "admin-new-name"
+ADMIN_NEW_ROLE = "admin-new-role"
+ADMIN_NEW_WARDS = "admin-new-wards"
+ADMIN_NEW_PASSWORD = "admin-new-password"
+ADMIN_ADD = "admin-add"
+ADMIN_STATUS = "admin-status"
+ADMIN_TOGGLE = "admin-toggle"  # pattern-matching type, index = username
+ADMIN_AUDIT = "admin-audit"
+ADMIN_AUDIT_FILTER = "admin-audit-filter"

@@ -145,10 +145,13 @@ def _values(frame: pd.DataFrame, errors: list[str], header: dict[str, str]) -> p
 
 
 def _record_keys(frame: pd.DataFrame, refs: pd.Series | None) -> list[str]:
-    values = (
-        frame[["station", "received_on", "channel", "rating", "complaint_category", "resolved"]]
-        .astype(str)
-        .agg("|".join, axis=1)
+    parts = ["station", "received_on", "channel", "rating", "complaint_category", "resolved"]
+    values = pd.Series(
+        [
+            "|".join("" if pd.isna(v) else str(v) for v in rec)
+            for rec in frame[parts].itertuples(index=False)
+        ],
+        index=frame.index,
     )
     if refs is not None:
         values = values.where(refs.eq(""), "ref|" + frame["station"].str.casefold() + "|" + refs)

@@ -103,10 +103,18 @@ def _cells(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def _map_unique(cells: pd.Series, fn) -> pd.Series:
-    """`fn` applied once per distinct text (registers repeat a few dozen values)."""
+    """`fn` (text -> text or None) applied once per distinct text: registers repeat a
+    few dozen values. The result is Arrow-backed text, which loads without copying."""
     codes, uniques = pd.factorize(cells)
-    mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=cells.index, dtype=object)
+    mapped = pd.array([fn(u) for u in uniques], dtype="str")
+    return pd.Series(mapped.take(codes, allow_fill=True), index=cells.index)
+
+
+def _is_unknown_word(cells: pd.Series) -> pd.Series:
+    """True where a cell says "unknown", "n/a", "nil" and the like."""
+    codes, uniques = pd.factorize(cells)
+    flags = np.array([vocab.vocab_key(u) in vocab.UNKNOWN_WORDS for u in uniques] + [False])
+    return pd.Series(flags[codes], index=cells.index)
 
 
 def normalise(
@@ -275,8 +283,7 @@ def _category(cells: pd.DataFrame, quarantine: _Problems) -> tuple[pd.Series, pd
 def _sex(cells: pd.DataFrame, warnings: _Problems) -> pd.Series:
     text = cells["victim_sex"]
     sex = _map_unique(text, vocab.victim_sex)
-    unknown = _map_unique(text, lambda t: vocab.vocab_key(t) in vocab.UNKNOWN_WORDS)
-    unread = (text != "") & sex.isna() & ~unknown.astype(bool)
+    unread = (text != "") & sex.isna() & ~_is_unknown_word(text)
     warnings.add(
         unread,
         "victim_sex",
@@ -311,8 +318,7 @@ def _age(text: str) -> str | None:
 def _status(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     text = cells["status"]
     status = _map_unique(text, vocab.status)
-    blank = _map_unique(text, lambda t: vocab.vocab_key(t) in vocab.UNKNOWN_WORDS)
-    unknown = (text != "") & status.isna() & ~blank.astype(bool)
+    unknown = (text != "") & status.isna() & ~_is_unknown_word(text)
     return status, text.where(unknown, "")
 
 

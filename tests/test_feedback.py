@@ -114,4 +114,6 @@ def test_cli_feedback_load(empty_db):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "feedback.csv: 6 records from 2 stations, 6 new, 0 already loaded"
+    assert (
+        result.stdout.strip() == "feedback.csv: 6 records from 2 stations, 6 new, 0 already loaded"
+    )

@@ -22,22 +22,33 @@ def hand_built() -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "incident_id": [1, 2, 3, 4, 5, 6],
             "category": ["robbery", "robbery", "theft", "assault", "theft", "assault"],
-            "reported_on": [D("2024-01-01"), D("2024-01-05"), D("2024-01-07"), D("2024-01-08"),
-                            D("2024-02-01"), D("2024-01-02")],
+            "reported_on": [
+                D("2024-01-01"),
+                D("2024-01-05"),
+                D("2024-01-07"),
+                D("2024-01-08"),
+                D("2024-02-01"),
+                D("2024-01-02"),
+            ],
         }
-    )  # fmt: skip
+    )
     history = pd.DataFrame(
         [
-            (1, "reported", "2024-01-01"), (1, "under_investigation", "2024-01-10"),
-            (1, "in_court", "2024-02-01"), (1, "convicted", "2024-03-01"),
-            (2, "reported", "2024-01-05"), (2, "under_investigation", "2024-01-20"),
+            (1, "reported", "2024-01-01"),
+            (1, "under_investigation", "2024-01-10"),
+            (1, "in_court", "2024-02-01"),
+            (1, "convicted", "2024-03-01"),
+            (2, "reported", "2024-01-05"),
+            (2, "under_investigation", "2024-01-20"),
             (2, "withdrawn", "2024-02-10"),
             (3, "reported", "2024-01-07"),
-            (4, "in_court", "2024-01-08"), (4, "acquitted", "2024-04-01"),
-            (6, "reported", "2024-01-02"), (6, "resolved_locally", "2024-01-04"),
+            (4, "in_court", "2024-01-08"),
+            (4, "acquitted", "2024-04-01"),
+            (6, "reported", "2024-01-02"),
+            (6, "resolved_locally", "2024-01-04"),
         ],
         columns=["incident_id", "status", "observed_on"],
-    )  # fmt: skip
+    )
     return cases, history
 
 
@@ -46,9 +57,15 @@ def test_funnel_counts_cases_reaching_each_stage():
     table = justice.funnel(cases, history)
     counts = dict(zip(table["stage"], table["cases"], strict=True))
     assert counts == {
-        "reported": 6, "under_investigation": 3, "in_court": 2, "convicted": 1,
-        "acquitted": 1, "withdrawn": 1, "resolved_locally": 1, "referred": 0,
-    }  # fmt: skip
+        "reported": 6,
+        "under_investigation": 3,
+        "in_court": 2,
+        "convicted": 1,
+        "acquitted": 1,
+        "withdrawn": 1,
+        "resolved_locally": 1,
+        "referred": 0,
+    }
     assert table["stage"].tolist() == list(justice.STAGES)
     assert table.loc[table["stage"] == "under_investigation", "share"].item() == 0.5
 
@@ -58,8 +75,11 @@ def test_funnel_by_category_keeps_every_stage_for_every_group():
     table = justice.funnel(cases, history, by=["category"])
     robbery = table[table["category"] == "robbery"].set_index("stage")["cases"]
     assert robbery[["reported", "under_investigation", "in_court", "convicted"]].tolist() == [
-        2, 2, 1, 1,
-    ]  # fmt: skip
+        2,
+        2,
+        1,
+        1,
+    ]
     theft = table[table["category"] == "theft"].set_index("stage")
     assert theft["cases"].sum() == 2 and len(theft) == len(justice.STAGES)
     assert theft.loc["under_investigation", "share"] == 0
@@ -103,19 +123,30 @@ def test_period_change_reproduces_a_programmes_percentages():
     case_frame = pd.DataFrame(cases, columns=["incident_id", "reported_on"])
     history = pd.DataFrame(rows, columns=["incident_id", "status", "observed_on"])
     table = justice.period_change(
-        case_frame, history,
+        case_frame,
+        history,
         before=(date(2023, 1, 1), date(2023, 12, 31)),
         after=(date(2024, 1, 1), date(2024, 12, 31)),
-    )  # fmt: skip
+    )
     change = table.set_index("stage")["change_pct"]
     assert change[["reported", "under_investigation", "in_court"]].round(1).tolist() == [
-        73.0, 64.0, 6.2,
-    ]  # fmt: skip
+        73.0,
+        64.0,
+        6.2,
+    ]
     assert pd.isna(change["convicted"])  # nothing to compare with
 
 
-HEADER = ["agency", "agency_type", "record_ref", "category", "occurred_on", "reported_on",
-          "status", "location"]  # fmt: skip
+HEADER = [
+    "agency",
+    "agency_type",
+    "record_ref",
+    "category",
+    "occurred_on",
+    "reported_on",
+    "status",
+    "location",
+]
 
 
 def history_rows(engine) -> list[tuple]:
@@ -169,8 +200,9 @@ def test_reimporting_a_changed_register_records_each_status_change(empty_db, tmp
 
 def test_deleting_an_incident_deletes_its_history(empty_db, tmp_path):
     load_square_wards(empty_db)
-    ingest_one(empty_db, write_csv(tmp_path / "a.csv", [row(record_ref="B1", status="PUI")],
-                                   header=HEADER))  # fmt: skip
+    ingest_one(
+        empty_db, write_csv(tmp_path / "a.csv", [row(record_ref="B1", status="PUI")], header=HEADER)
+    )
     with empty_db.begin() as conn:
         conn.execute(text("DELETE FROM incidents"))
     assert history_rows(empty_db) == []
@@ -179,6 +211,32 @@ def test_deleting_an_incident_deletes_its_history(empty_db, tmp_path):
 @pytest.mark.parametrize("status", ["convicted", "referred"])
 def test_closed_cases_are_never_stuck(status):
     cases = pd.DataFrame({"incident_id": [1], "reported_on": [D("2024-01-01")]})
-    history = pd.DataFrame({"incident_id": [1, 1], "status": ["reported", status],
-                            "observed_on": [D("2024-01-01"), D("2024-01-03")]})  # fmt: skip
+    history = pd.DataFrame(
+        {
+            "incident_id": [1, 1],
+            "status": ["reported", status],
+            "observed_on": [D("2024-01-01"), D("2024-01-03")],
+        }
+    )
     assert justice.stuck_cases(cases, history, date(2025, 1, 1)).empty
+
+
+def test_a_session_can_date_the_status_changes_it_loads(empty_db, tmp_path):
+    """Loading last year's monthly files in order: each change dated as of its file."""
+    from sqlalchemy import create_engine
+
+    load_square_wards(empty_db)
+    ingest_one(
+        empty_db,
+        write_csv(tmp_path / "may.csv", [row(record_ref="C1", status="PUI")], header=HEADER),
+    )
+    url = empty_db.url.render_as_string(hide_password=False)
+    dated = create_engine(url, connect_args={"options": "-c observatory.observed_on=2024-06-30"})
+    try:
+        later = write_csv(
+            tmp_path / "june.csv", [row(record_ref="C1", status="PBC")], header=HEADER
+        )
+        ingest_one(dated, later)
+    finally:
+        dated.dispose()
+    assert [(r[1], r[2]) for r in history_rows(empty_db)][-1] == ("in_court", date(2024, 6, 30))

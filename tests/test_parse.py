@@ -270,5 +270,5 @@ def test_age_and_sex_forms():
         victim_age=["25 yrs", "18 - 24", "60+", "adult", "n/a"],
     )
     frame = normalise(raw, agency_type="chief").frame
-    assert list(frame["victim_sex"]) == ["F", "M", "F", "M", None]
-    assert list(frame["victim_age"]) == ["25", "18-24", "60+", "adult", None]
+    assert list(frame["victim_sex"].fillna("-")) == ["F", "M", "F", "M", "-"]
+    assert list(frame["victim_age"].fillna("-")) == ["25", "18-24", "60+", "adult", "-"]

@@ -34,10 +34,10 @@ def _metres(lat1, lon1, lat2, lon2) -> float:
     return 2 * EARTH_M * math.asin(math.sqrt(a))
 
 
-@pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
+def load_planner_demo(engine, folder):
     """The seeded demo: its wards, its gazetteer, then every agency file through
-    `ingest` (as `observatory wards load`, `gazetteer load` and `ingest` would)."""
+    `ingest` (as `observatory wards load`, `gazetteer load` and `ingest` would, so
+    location texts can be placed at gazetteer landmarks); returns the truth."""
     from etl.demo import build_demo, load_truth
     from etl.demo.truth import PLACES_FILE
     from etl.ingest import ingest_files
@@ -46,7 +46,6 @@ def demo(engine, tmp_path_factory):
 
     truncate_all(engine)
     cache.clear()
-    folder = tmp_path_factory.mktemp("demo")
     build = build_demo(DEMO_SEED, folder, reference_date=DEMO_REFERENCE)
     load_ward_frame(engine, build.geography.wards, attribution=build.geography.attribution)
     load_gazetteer(engine, folder / PLACES_FILE)
@@ -59,7 +58,12 @@ def demo(engine, tmp_path_factory):
             engine=engine,
         )
         assert not any(r["failed"] for r in reports), reports
-    return engine, load_truth(folder)
+    return load_truth(folder)
+
+
+@pytest.fixture(scope="module")
+def demo(engine, tmp_path_factory):
+    return engine, load_planner_demo(engine, tmp_path_factory.mktemp("demo"))
 
 
 def _last_month_start(truth: dict) -> date:
@@ -98,9 +102,7 @@ def test_night_plan_sits_on_the_night_hot_spots_and_beats_the_naive_plan(demo):
     plan = plan_shift(engine, params)
     print(plan.points.drop(columns=["cells"]).to_string())
 
-    night_spots = [
-        s for s in truth["model"]["hot_spots"] if set(s["categories"]) & set(NIGHT)
-    ]
+    night_spots = [s for s in truth["model"]["hot_spots"] if set(s["categories"]) & set(NIGHT)]
     for point in plan.points.head(3).itertuples():
         nearest = min(night_spots, key=lambda s: _metres(point.lat, point.lon, s["lat"], s["lon"]))
         distance = _metres(point.lat, point.lon, nearest["lat"], nearest["lon"])

@@ -8,14 +8,16 @@ import csv
 import math
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import text
 
-from etl.surveys import load_survey, read_survey
 from etl.survey_mapping import read_mapping
+from etl.surveys import load_survey, read_survey
 from geodata.errors import ObservatoryError
 from geodata.queries import audits
 from tests.conftest import REPO
@@ -84,9 +86,12 @@ def test_kobo_csv_stores_mapped_answers_and_no_names_or_phones(wards_db):
     assert first.submitted_at == "2025-03-11 09:31:00"  # Kobo's UTC time in EAT
     assert first.ward_code == "KB1" and first.weight == 1.0
     assert first.victimised == {
-        "theft": True, "burglary": False, "robbery": True, "assault": False,
+        "theft": True,
+        "burglary": False,
+        "robbery": True,
+        "assault": False,
         "sexual_violence": False,
-    }  # fmt: skip
+    }
     assert (first.unsafe_after_dark, first.trusts_police) == (True, True)
     assert first.unsafe_places == ["Olympic stage", "near the market"]
     assert rows[2].victimised["burglary"] and "sexual_violence" not in rows[2].victimised
@@ -101,8 +106,9 @@ def test_weighted_aggregates_and_intervals_match_hand_values(wards_db):
     trust = indicator(table, audits.ALL_WARDS, "trust_police")
     # Answered: yes with weights 1, 1, 2; no with weights 2, 3 (one dont_know left out).
     p = 4 / 9
-    variance = (1 * (5 / 9) ** 2 + 4 * (4 / 9) ** 2 + 1 * (5 / 9) ** 2 + 9 * (4 / 9) ** 2
-                + 4 * (5 / 9) ** 2) / 81  # fmt: skip
+    variance = (
+        1 * (5 / 9) ** 2 + 4 * (4 / 9) ** 2 + 1 * (5 / 9) ** 2 + 9 * (4 / 9) ** 2 + 4 * (5 / 9) ** 2
+    ) / 81
     n_eff = p * (1 - p) / variance
     assert n_eff == pytest.approx(1620 / 358)
     assert trust["respondents"] == 5
@@ -152,8 +158,16 @@ def test_odk_xlsx_with_dashes_and_option_columns_gives_the_same_answers(wards_db
     mapping = read_mapping(MAPPING)
     kobo = read_survey(EXPORT, mapping).frame
     odk = read_survey(_odk_xlsx(tmp_path / "odk.xlsx"), mapping).frame
-    columns = ["submission_uuid", "submitted_at", "ward_text", "weight", "victimised",
-               "unsafe_after_dark", "trusts_police", "unsafe_places"]  # fmt: skip
+    columns = [
+        "submission_uuid",
+        "submitted_at",
+        "ward_text",
+        "weight",
+        "victimised",
+        "unsafe_after_dark",
+        "trusts_police",
+        "unsafe_places",
+    ]
     assert odk[columns].to_dict("records") == kobo[columns].to_dict("records")
     report = load_survey(tmp_path / "odk.xlsx", MAPPING, "2025-Q1", engine=wards_db)
     assert report["inserted"] == 6
@@ -188,20 +202,30 @@ def _mapping(tmp_path: Path, *replace: tuple[str, str]) -> Path:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("victimisation,grp_victim/gbv", "victimised,grp_victim/gbv"),
-         r"mapping.csv, row 8, column meaning: 'victimised' is not one of ward, weight"),
-        (("grp_police/trust_police", "grp_police/trust_in_police"),
-         r"survey_export_kobo.csv: no column for question 'grp_police/trust_in_police' "
-         r"\(mapping row 10\); check the name"),
-        ((",theft,theft,", ",theft,petty_theft,"),
-         r"row 4, column category: 'petty_theft' is not one of homicide"),
-        (("unsafe_places,grp_safety/unsafe_places", "unsafe_places,grp_respondent/phone_number"),
-         r"row 11, column question: 'grp_respondent/phone_number' looks like a name or phone"),
-        (("weight,weight,expansion", "weight,weight,scaled"),
-         r"row 3, column value: 'scaled' is not one of expansion, relative"),
+        (
+            ("victimisation,grp_victim/gbv", "victimised,grp_victim/gbv"),
+            r"mapping.csv, row 8, column meaning: 'victimised' is not one of ward, weight",
+        ),
+        (
+            ("grp_police/trust_police", "grp_police/trust_in_police"),
+            r"survey_export_kobo.csv: no column for question 'grp_police/trust_in_police' "
+            r"\(mapping row 10\); check the name",
+        ),
+        (
+            (",theft,theft,", ",theft,petty_theft,"),
+            r"row 4, column category: 'petty_theft' is not one of homicide",
+        ),
+        (
+            ("unsafe_places,grp_safety/unsafe_places", "unsafe_places,grp_respondent/phone_number"),
+            r"row 11, column question: 'grp_respondent/phone_number' looks like a name or phone",
+        ),
+        (
+            ("weight,weight,expansion", "weight,weight,scaled"),
+            r"row 3, column value: 'scaled' is not one of expansion, relative",
+        ),
         (("ward,grp_location/ward,,,,\n", ""), r"no `ward` row"),
     ],
-)  # fmt: skip
+)
 def test_mapping_mistakes_name_the_row_column_and_fix(wards_db, tmp_path, change, message):
     with pytest.raises(ObservatoryError, match=message):
         load_survey(EXPORT, _mapping(tmp_path, change), "2025-Q1", engine=wards_db)
@@ -213,8 +237,11 @@ def test_bad_rows_and_unknown_wards_are_listed_with_rows(wards_db, tmp_path):
     bad.write_text(text_.replace(";Laini Saba;theft robbery;", ";Lainy Sabah;theft robbery;"))
     with pytest.raises(ObservatoryError, match=r"row 3, column weight: weight '-2' is not a posi"):
         load_survey(bad, MAPPING, "2025-Q1", engine=wards_db)
-    bad.write_text(text_.replace(";not_at_all;-2;", ";not_at_all;2;").replace(
-        ";Laini Saba;theft robbery;", ";Lainy Sabah;theft robbery;"))  # fmt: skip
+    bad.write_text(
+        text_.replace(";not_at_all;-2;", ";not_at_all;2;").replace(
+            ";Laini Saba;theft robbery;", ";Lainy Sabah;theft robbery;"
+        )
+    )
     with pytest.raises(ObservatoryError, match=r"'Lainy Sabah' \(rows 2\)"):
         load_survey(bad, MAPPING, "2025-Q1", engine=wards_db)
     with wards_db.connect() as conn:
@@ -223,14 +250,87 @@ def test_bad_rows_and_unknown_wards_are_listed_with_rows(wards_db, tmp_path):
 
 def test_cli_loads_the_example_and_prints_one_line_errors(wards_db, tmp_path):
     command = [str(REPO / ".venv" / "bin" / "observatory"), "surveys", "load", str(EXPORT)]
-    ok = subprocess.run([*command, "--mapping", str(MAPPING), "--round", "2025-Q1"],
-                        capture_output=True, text=True, env=dict(os.environ), timeout=300)  # fmt: skip
+    ok = subprocess.run(
+        [*command, "--mapping", str(MAPPING), "--round", "2025-Q1"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "round 2025-Q1: 6 responses, 6 new" in ok.stdout
     assert "grp_respondent/phone_number" in ok.stdout
     broken = _mapping(tmp_path, ("grp_police/trust_police", "grp_police/trust_in_police"))
-    failed = subprocess.run([*command, "--mapping", str(broken), "--round", "2025-Q1"],
-                            capture_output=True, text=True, env=dict(os.environ), timeout=300)  # fmt: skip
+    failed = subprocess.run(
+        [*command, "--mapping", str(broken), "--round", "2025-Q1"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=300,
+    )
     assert failed.returncode == 1
     assert failed.stderr.startswith("error: survey_export_kobo.csv: no column for question")
     assert "Traceback" not in failed.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_survey(tmp_path_factory):
+    """The seeded demo's files and its survey round (no database)."""
+    import numpy as np
+
+    from etl.demo.load import build_demo
+    from etl.demo.model import period_for
+    from etl.demo.surveys import build_survey
+
+    reference = date(2025, 1, 15)
+    folder = tmp_path_factory.mktemp("demo")
+    build = build_demo(20241, folder, reference_date=reference)
+    start, end = period_for(reference)
+    return build, build_survey(np.random.default_rng(7), build, start, end)
+
+
+def test_demo_survey_estimates_recover_the_planted_dark_figures(demo_survey):
+    from etl.demo.surveys import DARK_FIGURE, RESPONDENTS, recorded_events
+    from geodata.stats.survey_estimates import dark_figure, weighted_proportion
+
+    build, survey = demo_survey
+    frame = read_survey(survey.export, read_mapping(survey.mapping)).frame
+    assert len(frame) == RESPONDENTS
+    recorded = recorded_events(build)["category"].value_counts()
+    households = frame["weight"].sum()
+    covered = 0
+    for category, planted in DARK_FIGURE.items():
+        answers = [
+            np.nan if (v := d.get(category)) is None else float(v) for d in frame["victimised"]
+        ]
+        est = weighted_proportion(answers, frame["weight"])
+        _, ratio, low, high = dark_figure(
+            est.proportion, est.low, est.high, households, recorded[category]
+        )
+        assert planted / 2 < ratio < planted * 2, (category, float(ratio), planted)
+        covered += low <= planted <= high
+    assert covered >= 5  # 95% intervals: one miss in six is allowed
+    trust = frame["trusts_police"].map({True: 1.0, False: 0.0}).astype(float)
+    assert 0.3 <= weighted_proportion(trust, frame["weight"]).proportion <= 0.42
+    assert sum(len(p) for p in frame["unsafe_places"]) > 500
+
+
+def test_demo_survey_export_carries_names_that_never_reach_the_database(demo_survey, engine):
+    from etl.demo.surveys import ROUND_NAME, load_survey_demo
+    from geodata.boundaries import load_ward_frame
+    from tests.conftest import truncate_all
+
+    build, survey = demo_survey
+    truncate_all(engine)
+    load_ward_frame(engine, build.geography.wards, attribution=build.geography.attribution)
+    exported = survey.export.read_text()
+    lines = load_survey_demo(engine, survey)
+    assert lines[0].startswith(f"survey: 1500 responses in round '{ROUND_NAME}'")
+    names = [row.split(";")[5] for row in exported.splitlines()[1:6]]
+    phones = [row.split(";")[6] for row in exported.splitlines()[1:6]]
+    stored = "\n".join(line for rows in dump(engine).values() for line in rows)
+    assert all(n and n not in stored for n in names)
+    assert all(p and p not in stored for p in phones)
+    rounds = audits.survey_rounds(engine)
+    assert rounds.iloc[0]["respondents"] == 1500
+    assert str(rounds.iloc[0]["fieldwork_from"]) == "2025-01-01"

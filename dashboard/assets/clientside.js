@@ -12,6 +12,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
            bookmarked; replaceState fires no navigation, so nothing re-renders. */
         syncMapUrl: function (start, end, categories) {
             var params = new URLSearchParams();
+            // Projector mode is not a filter, but the address keeps it (meeting.js).
+            var projector = new URLSearchParams(window.location.search).get("projector");
+            if (projector) { params.set("projector", projector); }
             if (start) { params.set("start", String(start).slice(0, 10)); }
             if (end) { params.set("end", String(end).slice(0, 10)); }
             if (categories && categories.length) {

@@ -79,6 +79,23 @@
             target.closest("input, textarea, select, .Select, .dash-dropdown") !== null;
     }
 
+    /* The meeting opens on the filters in view: a link to /meeting carries the
+       current page's query string (its filters, projector mode). Links are Dash
+       links, so navigate the way they do: pushState, then tell dcc.Location. */
+    document.addEventListener("click", function (event) {
+        var link = event.target && event.target.closest && event.target.closest("a[href]");
+        if (!link || link.getAttribute("href") !== "/meeting" || event.button !== 0 ||
+            event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+        var params = new URLSearchParams(window.location.search);
+        params.delete("item");
+        var query = params.toString();
+        event.preventDefault();
+        event.stopPropagation();
+        window.history.pushState({}, "", "/meeting" + (query ? "?" + query : ""));
+        window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+        window.scrollTo(0, 0);
+    }, true);
+
     document.addEventListener("keydown", function (event) {
         if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) { return; }
         var id = NEXT_KEYS[event.key] ? "meeting-next" :

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dash
 
+from dashboard.callbacks import analytics as analytics_callbacks
+from dashboard.callbacks import hotspots as hotspot_callbacks
 from dashboard.callbacks import map as map_callbacks
 from dashboard.callbacks import meeting as meeting_callbacks
 from dashboard.callbacks import patrol as patrol_callbacks
@@ -15,5 +17,7 @@ from dashboard.options import AppOptions
 def register_callbacks(app: dash.Dash, opts: AppOptions) -> None:
     shell.register(app)
     map_callbacks.register(app, opts)
+    hotspot_callbacks.register(app, opts)
+    analytics_callbacks.register(app, opts)
     meeting_callbacks.register(app, opts)
     patrol_callbacks.register(app, opts)

@@ -48,11 +48,12 @@ def item_section(item: agenda.AgendaItem, attributions: list[str]) -> html.Secti
     graphs = [
         dcc.Graph(
             id=ids.MEETING_GRAPH,
-            figure=item.figures[0].figure,
+            figure=named.figure,
             className="agenda-graph",
             config={"displaylogo": False, "responsive": True, "displayModeBar": False},
         )
-    ][: len(item.figures)]
+        for named in item.figures[:1]
+    ]
     footer = []
     if item.shows_wards and attributions:
         footer.append(

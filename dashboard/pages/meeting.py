@@ -16,7 +16,7 @@ from dash import dcc, html
 
 from dashboard import agenda, filters, ids, options
 from geodata.db import get_engine
-from geodata.queries import maps
+from geodata.queries import analytics, maps, wards
 
 dash.register_page(
     __name__,
@@ -37,18 +37,28 @@ def parse_item(value: object) -> int:
 
 
 def scope_from_query(query: dict, public: bool) -> agenda.Scope:
-    """The agenda's filters from the query string (the map's keys; defaults: the last
-    twelve months of data, every category)."""
-    first, last = maps.date_bounds(get_engine())
-    state = filters.from_values(
-        query.get("start"),
-        query.get("end"),
-        query.get("categories"),
-        first=first,
-        last=last,
-        public=public,
+    """The agenda's filters from the query string (the analytics pages' keys;
+    defaults: the last twelve months of data, everything). A focus on one hexagon
+    or ward is left out: a meeting is about the whole area in view."""
+    engine = get_engine()
+    first, last = maps.date_bounds(engine)
+    view = filters.view_from_values(query, first=first, last=last, public=public)
+    args = view.query_args(public)
+    agencies = analytics.agency_list(engine)
+    agency_names = dict(zip(agencies["id"], agencies["name"], strict=True))
+    ward_names = dict(zip(*(wards.ward_table(engine)[c] for c in ("code", "name")), strict=True))
+    chosen_agencies = tuple(a for a in view.agencies if a in agency_names)
+    chosen_wards = tuple(w for w in view.wards if w in ward_names)
+    return agenda.Scope(
+        start=view.start,
+        end=view.end,
+        categories=args["categories"],
+        agencies=chosen_agencies,
+        wards=chosen_wards,
+        hours=args["hours"],
+        agency_names=tuple(agency_names[a] for a in chosen_agencies),
+        ward_names=tuple(ward_names[w] for w in chosen_wards),
     )
-    return agenda.Scope(state.start, state.end, filters.query_categories(state, public))
 
 
 def _agenda_list(current: int) -> html.Ol:

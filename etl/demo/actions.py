@@ -36,12 +36,12 @@ from geodata.stats.daylight import is_daylight
 
 ACTIONS_FILE = "actions.geojson"
 FORUM = "Demo Town Community Safety Forum"
-LIGHT_EFFECT = 0.6
+LIGHT_EFFECT = 0.8
 DISPLACED_SHARE = 0.5
 LIGHT_RADIUS_M = 150.0
 RING_M = (150.0, 400.0)
 # The dark corner: extra night robberies a year around the light's hot spot.
-DARK_CORNER_EVENTS = 200
+DARK_CORNER_EVENTS = 240
 DARK_CORNER_SIGMA_M = 25.0
 DARK_HOURS = (19, 20, 21, 22, 23, 0, 1, 2, 3, 4)  # all between sunset and sunrise
 # Where displaced robberies go: this far from the light, close around the footbridge.

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etl.demo import surveys as demo_surveys
 from etl.demo import truth as truth_files
 from etl.demo.agencies import Agency, agency_records, build_agencies
 from etl.demo.geography import Geography, generated_town, real_wards
@@ -30,6 +31,7 @@ class DemoBuild:
     geography: Geography
     events: pd.DataFrame
     files: list[AgencyFiles] = field(default_factory=list)
+    survey: demo_surveys.SurveyDemo | None = None
 
     @property
     def rows(self) -> int:
@@ -108,8 +110,10 @@ def build_demo(
             write_agency(writer_rng, agency, records, names, folder / AGENCY_FOLDER, start)
         )
     _write_geography(folder, geo)
+    build.survey = demo_surveys.build_survey(np.random.default_rng([seed, 9]), build, start, end)
     (folder / README).write_bytes(_readme(geo, seed, start, end))
     truth = _truth(seed, reference, start, end, geo, spots, events, agencies, build)
+    truth["survey"] = build.survey.truth
     (folder / truth_files.TRUTH_FILE).write_bytes(truth_files.dumps(truth))
     return build
 
@@ -199,6 +203,7 @@ class DemoRun:
     ward_summary: str
     reports: list[dict]
     seconds: float
+    notes: list[str] = field(default_factory=list)
 
     def total(self, key: str) -> int:
         return sum(int(r.get(key) or 0) for r in self.reports)
@@ -217,6 +222,7 @@ class DemoRun:
             f"unchanged, {self.total('quarantined'):,} quarantined "
             f"({len(build.planted_bad_rows)} bad rows planted)",
             *(f"FAILED {line}" for line in failed),
+            *self.notes,
             f"truth: {build.folder / truth_files.TRUTH_FILE}",
             f"done in {self.seconds:.1f} s",
         ]
@@ -241,7 +247,8 @@ def run_demo(
     geo = build.geography
     wards = load_ward_frame(engine, geo.wards, attribution=geo.attribution)
     reports = _ingest(engine, build.files)
-    return DemoRun(build, wards.summary(), reports, time.perf_counter() - began)
+    notes = demo_surveys.load_survey_demo(engine, build.survey)
+    return DemoRun(build, wards.summary(), reports, time.perf_counter() - began, notes)
 
 
 def load_demo(

@@ -331,3 +331,9 @@ def daylight_counts(
     return frame[["category", "daylight", "darkness", "unknown", "total"]].astype(
         dict.fromkeys(("daylight", "darkness", "unknown", "total"), "float64")
     )
+
+
+@cached
+def agency_list(engine: Engine) -> pd.DataFrame:
+    """id, name, agency_type of every agency, by name (for the agency filter)."""
+    return _read(engine, "SELECT id, name, agency_type FROM agencies ORDER BY name, id", {})

@@ -107,13 +107,13 @@ def _reference_period(info: dict) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 @cached
 def recorded_by_ward_category(engine: Engine, start, end) -> pd.DataFrame:
-    """Distinct recorded events per ward_code and category with occurred_from in
-    [start, end)."""
+    """Distinct recorded events per ward_code (None: not placed on a ward) and
+    category with occurred_from in [start, end)."""
     sql = """
         SELECT ward_code, category,
                count(DISTINCT coalesce('g' || event_group_id, 'i' || id)) AS recorded
         FROM incidents
-        WHERE occurred_from >= :start AND occurred_from < :end AND ward_code IS NOT NULL
+        WHERE occurred_from >= :start AND occurred_from < :end
         GROUP BY ward_code, category
     """
     with engine.connect() as conn:
@@ -135,7 +135,8 @@ def _populations(engine: Engine, info: dict, answers: pd.DataFrame) -> pd.Series
 def dark_figures(engine: Engine, round_name: str) -> pd.DataFrame:
     """Per ward (and ALL_WARDS) and category: proportion victimised with its interval,
     population, estimated victimisations, recorded events in the reference period,
-    and ratio (estimated / recorded) with ratio_low, ratio_high."""
+    and ratio (estimated / recorded) with ratio_low, ratio_high. The ALL_WARDS row
+    counts incidents without a ward too when every loaded ward was surveyed."""
     info = _round(engine, round_name)
     period = _reference_period(info)
     indicators = survey_indicators(engine, round_name)
@@ -148,6 +149,12 @@ def dark_figures(engine: Engine, round_name: str) -> pd.DataFrame:
     recorded = recorded_by_ward_category(engine, *period)
     surveyed = recorded[recorded["ward_code"].isin(population.index)]
     per_ward = surveyed.set_index(["ward_code", "category"])["recorded"]
+    # When the survey covers every loaded ward, incidents not placed on any ward are
+    # still in the surveyed area: the whole-area ratio counts them.
+    with engine.connect() as conn:
+        loaded = set(conn.execute(text("SELECT code FROM wards")).scalars())
+    if loaded <= set(population.index):
+        surveyed = recorded
     overall = surveyed.groupby("category")["recorded"].sum()
     table["population"] = [
         population.sum(min_count=1) if w == ALL_WARDS else population.get(w, np.nan)

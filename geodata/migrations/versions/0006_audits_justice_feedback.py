@@ -11,7 +11,9 @@ and the UPDATE one compares old and new status itself.)
 
 observed_on: a case's first status is dated by its `reported_on` when known (the
 register says it was reported then), otherwise by the date of the import that
-brought it; every later change is dated by the import that brought it.
+brought it; every later change is dated by the import that brought it. A session
+that loads old files can date them instead with the setting `observatory.observed_on`
+(e.g. libpq options `-c observatory.observed_on=2024-06-30`).
 
 Revision ID: 0006
 Revises: 0005
@@ -27,7 +29,12 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-_IMPORT_DAY = "coalesce(im.started_at::date, current_date)"
+# The date a load describes: the session setting `observatory.observed_on` when set
+# (loading old monthly files in order, each as of its own month), else the import's.
+_IMPORT_DAY = (
+    "coalesce(nullif(current_setting('observatory.observed_on', true), '')::date, "
+    "im.started_at::date, current_date)"
+)
 
 _ON_INSERT = f"""
 CREATE FUNCTION incident_status_history_inserted() RETURNS trigger

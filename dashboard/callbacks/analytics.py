@@ -1,0 +1,150 @@
+"""Callbacks of the shared filter bar (focus chip, URL and navigation links) and of
+the crime clock and trends pages: filters in, figures and tables out."""
+
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import ALL, ClientsideFunction, Input, Output, State, html
+
+from dashboard import filter_bar, ids
+from dashboard.figures import clock as clock_figures
+from dashboard.figures import trends as trend_figures
+from dashboard.options import AppOptions
+from geodata.categories import LABELS
+from geodata.db import get_engine
+from geodata.queries import analytics, comparisons, maps, wards
+from geodata.stats.trends import monthly_counts
+
+
+def _view(values, opts: AppOptions):
+    engine = get_engine()
+    first, last = maps.date_bounds(engine)
+    return engine, filter_bar.view_from_inputs(values, first, last, opts.public)
+
+
+def _card(label: str, value: str, value_id: str, note: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(label, className="headline-label"),
+            html.Div(value, id=value_id, className="headline-value"),
+            html.Div(note, className="headline-note"),
+        ],
+        className="headline",
+    )
+
+
+def clock_outputs(engine, args: dict) -> tuple:
+    """The clock page's four figures and its summary cards."""
+    clock = analytics.clock_weights(engine, **args)
+    args = {k: v for k, v in args.items() if k != "hours"}
+    daylight = analytics.daylight_counts(engine, **args)
+    peaks = clock_figures.peak_hours(clock.hour)
+    timed = clock.timed_total
+    peak_text = ", ".join(f"{h:02d}:00" for h in peaks) if timed else "–"
+    dark = daylight["darkness"].sum()
+    light = daylight["daylight"].sum()
+    cards = [
+        _card("Incidents with a time", f"{timed:,.0f}", ids.CLOCK_SUMMARY + "-timed"),
+        _card("Busiest hours", peak_text, ids.CLOCK_PEAK, "weighted, heaviest first"),
+        _card(
+            "Time not recorded",
+            f"{clock.date_only_total:,.0f}",
+            ids.CLOCK_SUMMARY + "-date-only",
+            "shown apart, never at midnight",
+        ),
+        _card(
+            "In darkness",
+            f"{dark / (dark + light):.0%}" if dark + light else "–",
+            ids.CLOCK_SUMMARY + "-dark",
+            "of incidents with a time and a place",
+        ),
+    ]
+    return (
+        clock_figures.radial_clock(clock.hour),
+        clock_figures.weekday_hour_heatmap(clock.weekday_hour),
+        clock_figures.date_only_bars(clock.date_only),
+        clock_figures.daylight_bars(daylight),
+        cards,
+    )
+
+
+def trend_outputs(engine, args: dict) -> tuple:
+    """The trends page's two trend figures, comparison cards and CompStat table."""
+    start, end = args.pop("start"), args.pop("end")
+    if end is None:
+        empty = pd.DataFrame({"month": pd.Series([], "datetime64[ns]"), "group": [], "count": []})
+        figure = trend_figures.monthly_lines(empty)
+        return figure, figure, [], html.P("No incidents loaded yet.")
+    figures = []
+    agencies = analytics.agency_list(engine)
+    names = {
+        "category": LABELS,
+        "agency": dict(zip(agencies["id"], agencies["name"], strict=True)),
+    }
+    for by in ("category", "agency"):
+        daily = analytics.monthly_trend(engine, start, end, **args, by=by)
+        monthly = monthly_counts(daily, start, end, by=("group",))
+        figures.append(trend_figures.monthly_lines(monthly, names[by]))
+    cards = comparisons.period_cards(engine, end, **args)
+    table = comparisons.compstat_by_ward(engine, end, **args)
+    return (
+        *figures,
+        [
+            trend_figures.period_card("Last 28 days", cards["recent"], ids.TREND_RECENT),
+            trend_figures.period_card("Year to date", cards["ytd"], ids.TREND_YTD),
+        ],
+        trend_figures.compstat_html(table, ids.TREND_COMPSTAT + "-table"),
+    )
+
+
+def register(app: dash.Dash, opts: AppOptions) -> None:
+    @app.callback(
+        Output(ids.CLOCK_RADIAL, "figure"),
+        Output(ids.CLOCK_HEATMAP, "figure"),
+        Output(ids.CLOCK_DATE_ONLY, "figure"),
+        Output(ids.CLOCK_DAYLIGHT, "figure"),
+        Output(ids.CLOCK_SUMMARY, "children"),
+        *filter_bar.INPUTS,
+    )
+    def update_clock(*values):
+        engine, state = _view(values, opts)
+        return clock_outputs(engine, state.query_args(opts.public))
+
+    @app.callback(
+        Output(ids.TREND_CATEGORY, "figure"),
+        Output(ids.TREND_AGENCY, "figure"),
+        Output(ids.TREND_CARDS, "children"),
+        Output(ids.TREND_COMPSTAT, "children"),
+        *filter_bar.INPUTS,
+    )
+    def update_trends(*values):
+        engine, state = _view(values, opts)
+        return trend_outputs(engine, state.query_args(opts.public))
+
+    @app.callback(
+        Output(ids.FILTER_FOCUS_LABEL, "children"),
+        Output(ids.FILTER_FOCUS_CLEAR, "hidden"),
+        Input(ids.FILTER_FOCUS, "data"),
+    )
+    def show_focus(focus):
+        table = wards.ward_table(get_engine())
+        names = dict(zip(table["code"], table["name"], strict=True))
+        return filter_bar.focus_text(focus, names), not focus
+
+    @app.callback(
+        Output(ids.FILTER_FOCUS, "data", allow_duplicate=True),
+        Input(ids.FILTER_FOCUS_CLEAR, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def clear_focus(_clicks):
+        return None
+
+    # The address bar and the navigation links follow the filters, so a view can be
+    # bookmarked and the next page opens with the same filters (assets/clientside.js).
+    app.clientside_callback(
+        ClientsideFunction("analytics", "syncViewUrl"),
+        Output({"type": ids.NAV_LINK, "index": ALL}, "href"),
+        *filter_bar.INPUTS,
+        State({"type": ids.NAV_LINK, "index": ALL}, "id"),
+    )

@@ -1,0 +1,219 @@
+"""Hot-spot page callbacks: filters, resolution and measure in; the map (or only its
+colours, as a Patch), a summary and the URL out; a click on the map sets the focus
+every analytics page shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl
+
+import dash
+from dash import ClientsideFunction, Input, Output, State, html, no_update
+
+from dashboard import components, filter_bar, filters, ids
+from dashboard.figures import hotspots as figures
+from dashboard.figures.map import hex_geojson
+from dashboard.options import AppOptions
+from geodata.cache import data_version
+from geodata.db import get_engine
+from geodata.errors import ObservatoryError
+from geodata.h3grid import from_hex
+from geodata.queries import analytics, comparisons, maps, wards
+from geodata.stats.hotspots import LABELS as GI_LABELS
+
+HEX_ONLY = "Gi* and emerging hot spots are computed on hexagons: showing incidents per ward."
+WARDS_ONLY = "Rates per 1,000 residents need ward populations: choose Wards. Showing incidents."
+NO_POPULATION = "No ward population is loaded: rates cannot be computed."
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """What a map shows: its locations (hex ids or ward codes), colours and notes."""
+
+    locations: list[str]
+    layer: figures.Layer
+    notes: tuple[str, ...]
+    summary: list
+
+
+def _ward_map(engine, args: dict, measure: str) -> Drawn:
+    counts = analytics.ward_counts(engine, **args).set_index("ward_code")
+    notes: list[str] = []
+    if measure in ("gi", "emerging"):
+        notes.append(HEX_ONLY)
+    if measure == "rate" and counts["rate"].notna().any():
+        layer = figures.count_layer(counts.index, counts["rate"], "per 1,000 residents")
+    else:
+        if measure == "rate":
+            notes.append(NO_POPULATION)
+        layer = figures.count_layer(counts.index, counts["count"])
+    top = counts.sort_values("count", ascending=False).head(5)
+    summary = [
+        f"{name}: {count:,.0f}" for name, count in zip(top["name"], top["count"], strict=True)
+    ]
+    return Drawn(list(counts.index), layer, tuple(notes), summary)
+
+
+def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
+    notes: list[str] = []
+    if measure == "gi":
+        gi = comparisons.gi_cells(engine, res, **args)
+        locations = figures.hex_ids(gi["cell"])
+        hot = gi[gi["bin"] > 0].sort_values(["bin", "gi_z"], ascending=False).head(5)
+        summary = [
+            f"{(gi['bin'] >= 2).sum():,} of {len(gi):,} hexagons are hot spots at 95 % or more "
+            f"(after the false discovery rate correction)",
+            *(
+                f"{figures.hex_ids([c])[0]}: {GI_LABELS[b]}, {n:,.0f} incidents"
+                for c, b, n in zip(hot["cell"], hot["bin"], hot["count"], strict=True)
+            ),
+        ]
+        return Drawn(locations, figures.gi_layer(locations, _hex_index(gi)), (), summary)
+    if measure == "emerging":
+        try:
+            emerging = comparisons.emerging_cells(engine, res, **args)
+        except ObservatoryError as exc:
+            notes.append(str(exc))
+        else:
+            locations = figures.hex_ids(emerging["cell"])
+            classes = emerging["category"].map(figures.emerging_class).value_counts()
+            summary = [f"{name}: {n:,} hexagons" for name, n in classes.items()]
+            layer = figures.emerging_layer(locations, _hex_index(emerging))
+            return Drawn(locations, layer, (), summary)
+    if measure == "rate":
+        notes.append(WARDS_ONLY)
+    counts = analytics.cell_counts(engine, res, **args)
+    locations = figures.hex_ids(counts["h3"])
+    values = counts.set_index(locations)["count"]
+    top = values.sort_values(ascending=False).head(5)
+    summary = [f"{cell}: {n:,.0f} incidents" for cell, n in top.items()]
+    return Drawn(locations, figures.count_layer(locations, values), tuple(notes), summary)
+
+
+def _hex_index(frame):
+    """A stats frame keyed by hex id instead of the int64 cell."""
+    return frame.assign(cell=figures.hex_ids(frame["cell"]))
+
+
+def drawn_for(engine, state: filters.ViewFilters, res: str, measure: str, public: bool) -> Drawn:
+    # The map itself is never narrowed to the focus: the focus is what it sets.
+    args = replace(state, focus=None).query_args(public)
+    args.pop("start"), args.pop("end")
+    args.pop("cell")
+    dates = {"start": state.start, "end": state.end}
+    if res == "wards":
+        return _ward_map(engine, {**dates, **args}, measure)
+    return _hex_map(engine, int(res), {**dates, **args}, measure)
+
+
+def _geojson(engine, res: str, locations: list[str]) -> dict:
+    if res == "wards":
+        wanted = set(locations)
+        outlines = wards.ward_outlines_geojson(engine)
+        return {**outlines, "features": [f for f in outlines["features"] if f["id"] in wanted]}
+    return hex_geojson(from_hex(h) for h in locations)
+
+
+def focus_geojson(engine, focus: str | None) -> dict | None:
+    kind, _, value = (focus or "").partition(":")
+    if kind == "cell":
+        return hex_geojson([from_hex(value)])
+    if kind == "ward":
+        outlines = wards.ward_outlines_geojson(engine)
+        return {**outlines, "features": [f for f in outlines["features"] if f["id"] == value]}
+    return None
+
+
+def _summary(drawn: Drawn) -> list:
+    return [html.Ul([html.Li(line) for line in drawn.summary], className="summary-list")]
+
+
+def register(app: dash.Dash, opts: AppOptions) -> None:
+    @app.callback(
+        Output(ids.HOT_MAP, "figure"),
+        Output(ids.HOT_DRAWN, "data"),
+        Output(ids.HOT_STATUS, "children"),
+        Output(ids.HOT_SUMMARY, "children"),
+        Output(ids.HOT_ATTRIBUTION, "children"),
+        *filter_bar.INPUTS,
+        Input(ids.HOT_RES, "value"),
+        Input(ids.HOT_MEASURE, "value"),
+        State(ids.HOT_DRAWN, "data"),
+    )
+    def update_hotspots(*values):
+        *view, res, measure, previous = values
+        engine = get_engine()
+        first, last = maps.date_bounds(engine)
+        state = filter_bar.view_from_inputs(view, first, last, opts.public)
+        res, measure = figures.parse_res(res), figures.parse_measure(measure)
+        drawn = drawn_for(engine, state, res, measure, opts.public)
+        record = {
+            "version": data_version(engine),
+            "res": res,
+            "measure": measure,
+            "view": state.query_string(),
+        }
+        status = " ".join(drawn.notes)
+        focus = focus_geojson(engine, state.focus)
+        same_shapes = previous and all(previous.get(k) == record[k] for k in ("version", "res"))
+        if same_shapes and "view" in previous and "measure" in previous:
+            patch = _patch(engine, previous, drawn, focus, opts.public)
+            if patch is not None:
+                return patch, no_update, status, _summary(drawn), no_update
+        figure = figures.choropleth(
+            drawn.locations,
+            _geojson(engine, res, drawn.locations),
+            drawn.layer,
+            outlines=wards.ward_outlines_geojson(engine) if res != "wards" else None,
+            focus=focus,
+            style=opts.map_style,
+        )
+        attribution = components.attribution_text(wards.ward_attributions(engine))
+        return figure, record, status, _summary(drawn), attribution
+
+    @app.callback(
+        Output(ids.FILTER_FOCUS, "data", allow_duplicate=True),
+        Input(ids.HOT_MAP, "clickData"),
+        State(ids.HOT_RES, "value"),
+        prevent_initial_call=True,
+    )
+    def focus_on_click(click, res):
+        points = (click or {}).get("points") or []
+        location = points[0].get("location") if points else None
+        if not location:
+            return no_update
+        return filters.parse_focus(f"{'ward' if res == 'wards' else 'cell'}:{location}")
+
+    # Resolution and measure join the filters in the address bar.
+    app.clientside_callback(
+        ClientsideFunction("analytics", "syncHotspotUrl"),
+        Output(ids.HOT_URL_SYNC, "children"),
+        Input(ids.HOT_RES, "value"),
+        Input(ids.HOT_MEASURE, "value"),
+    )
+
+
+def _patch(engine, previous: dict, drawn: Drawn, focus, public: bool):
+    """Colours for the shapes already drawn, when every new location is among them
+    (the drawn locations are recomputed from the cached reads, not sent back)."""
+    first, last = maps.date_bounds(engine)
+    old_state = filters.view_from_values(
+        dict(parse_qsl(previous["view"].lstrip("?"))), first=first, last=last, public=public
+    )
+    old = drawn_for(engine, old_state, previous["res"], previous["measure"], public)
+    if not set(drawn.locations) <= set(old.locations):
+        return None
+    return figures.layer_patch(_relayer(drawn, old.locations), focus)
+
+
+def _relayer(drawn: Drawn, locations: list[str]) -> figures.Layer:
+    """`drawn`'s layer re-aligned to the locations already in the browser (hidden
+    where `drawn` has none)."""
+    position = {loc: i for i, loc in enumerate(drawn.locations)}
+    pick = [position.get(loc) for loc in locations]
+    layer = drawn.layer
+    return replace(
+        layer,
+        z=[None if i is None else layer.z[i] for i in pick],
+        text=["" if i is None else layer.text[i] for i in pick],
+    )
