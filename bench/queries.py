@@ -50,14 +50,15 @@ def default_range(engine: Engine) -> tuple[date, date]:
     return max(first, last - timedelta(days=364)), last
 
 
-def _timed(fn: Callable, engine: Engine, kwargs: dict, repeat: int) -> dict:
+def _timed(fn: Callable, engine: Engine, kwargs: dict, repeat: int) -> tuple[dict, object]:
     from geodata import cache
 
     def call():
         cache.clear()
         return fn(engine, **kwargs)
 
-    return with_target(time_calls(call, repeat), "p95_ms", QUERY_TARGET_MS)
+    values, result = time_calls(call, repeat)
+    return with_target(values, "p95_ms", QUERY_TARGET_MS), result
 
 
 def _rows(result) -> int | None:
@@ -71,8 +72,8 @@ def hex_map_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]
     start, end = default_range(engine)
     for res in (7, 8, 9):
         kwargs = {"res": res, "start": start, "end": end, "categories": ()}
-        values = _timed(hex_counts, engine, kwargs, repeat)
-        values["cells"] = len(hex_counts.uncached(engine, **kwargs))
+        values, result = _timed(hex_counts, engine, kwargs, repeat)
+        values["cells"] = len(result)
         yield Figure(f"query.hex_counts.national.res{res}.{label}", values)
 
 
@@ -83,12 +84,13 @@ def map_page_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure
     start, end = default_range(engine)
     filters = {"start": start, "end": end, "categories": ()}
     for fn in (maps.headline_numbers, maps.category_counts):
-        yield Figure(f"query.{fn.__name__}.national.{label}", _timed(fn, engine, filters, repeat))
-    yield Figure(f"query.date_bounds.{label}", _timed(maps.date_bounds, engine, {}, repeat))
-    yield Figure(
-        f"query.ward_outlines_geojson.{label}",
-        _timed(wards.ward_outlines_geojson, engine, {}, max(3, repeat // 4)),
-    )
+        yield Figure(
+            f"query.{fn.__name__}.national.{label}", _timed(fn, engine, filters, repeat)[0]
+        )
+    yield Figure(f"query.date_bounds.{label}", _timed(maps.date_bounds, engine, {}, repeat)[0])
+    values, outlines = _timed(wards.ward_outlines_geojson, engine, {}, max(3, repeat // 4))
+    values["features"] = len(outlines["features"])
+    yield Figure(f"query.ward_outlines_geojson.{label}", values)
 
 
 def aggregate_figures(
@@ -106,24 +108,11 @@ def aggregate_figures(
                 kwargs["res"] = res
             where = "county" if counties else "national"
             tag = f".res{res}" if res is not None else ""
-            values = _timed(fn, engine, kwargs, repeat)
-            rows = _rows(fn.uncached(engine, **kwargs))
+            values, result = _timed(fn, engine, kwargs, repeat)
+            rows = _rows(result)
             if rows is not None:
                 values["rows"] = rows
             yield Figure(f"query.{figure}.{where}{tag}.{label}", values, f"{module}.{name}")
-
-
-def hotspot_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:
-    """Gi* hot spots (geodata.stats.hotspots) over the national counts at res 7/8/9."""
-    from geodata.queries.maps import hex_counts
-    from geodata.stats.hotspots import hotspots
-
-    start, end = default_range(engine)
-    for res in (7, 8, 9):
-        counts = hex_counts.uncached(engine, res, start, end, ()).rename(columns={"h3": "cell"})
-        values = time_calls(lambda c=counts: hotspots(c), max(3, repeat // 4))
-        values["cells"] = len(counts)
-        yield Figure(f"stats.hotspots_gi.national.res{res}.{label}", values)
 
 
 def stats_figures(events: pd.DataFrame, label: str, repeat: int) -> Iterator[Figure]:
@@ -136,7 +125,7 @@ def stats_figures(events: pd.DataFrame, label: str, repeat: int) -> Iterator[Fig
     as_of = incidents["occurred_from"].max().date()
     repeat = max(2, repeat // 10)
     yield Figure(
-        f"stats.crime_clock.rows.{label}", time_calls(lambda: crime_clock(incidents), repeat)
+        f"stats.crime_clock.rows.{label}", time_calls(lambda: crime_clock(incidents), repeat)[0]
     )
     daily = (
         incidents.assign(date=incidents["occurred_from"].dt.normalize())
@@ -147,11 +136,11 @@ def stats_figures(events: pd.DataFrame, label: str, repeat: int) -> Iterator[Fig
     first = as_of - timedelta(days=364)
     yield Figure(
         f"stats.monthly_counts.daily.{label}",
-        {**time_calls(lambda: monthly_counts(daily, first, as_of), repeat), "rows": len(daily)},
+        {**time_calls(lambda: monthly_counts(daily, first, as_of), repeat)[0], "rows": len(daily)},
     )
     yield Figure(
         f"stats.compstat_table.daily.{label}",
-        {**time_calls(lambda: compstat_table(daily, as_of), repeat), "rows": len(daily)},
+        {**time_calls(lambda: compstat_table(daily, as_of), repeat)[0], "rows": len(daily)},
     )
 
 

@@ -61,21 +61,23 @@ def percentiles(samples_s: Iterable[float]) -> dict[str, float]:
 
 
 def time_calls(
-    fn: Callable[[], object], repeat: int, warmup: int = 1, budget_s: float = 30.0
-) -> dict[str, float]:
-    """p50/p95 of `fn()` over `repeat` calls after `warmup` untimed ones; a slow call
-    stops the run after `budget_s` (at least 3 samples), so `make bench` stays short."""
-    for _ in range(warmup):
-        fn()
-    samples: list[float] = []
+    fn: Callable[[], object], repeat: int, budget_s: float = 20.0
+) -> tuple[dict[str, float], object]:
+    """p50/p95 of `fn()` over up to `repeat` calls, and the last result.
+
+    The first call warms caches and is not counted, unless it is slow (over a quarter
+    of `budget_s`): then it counts, and calls stop once `budget_s` is spent, so a
+    slow function gets fewer samples and `make bench` stays short.
+    """
     began = time.perf_counter()
-    for _ in range(repeat):
+    result = fn()
+    first = time.perf_counter() - began
+    samples: list[float] = [first] if first > budget_s / 4 else []
+    while len(samples) < repeat and time.perf_counter() - began < budget_s:
         started = time.perf_counter()
-        fn()
+        result = fn()
         samples.append(time.perf_counter() - started)
-        if len(samples) >= 3 and time.perf_counter() - began > budget_s:
-            break
-    return percentiles(samples)
+    return percentiles(samples), result
 
 
 def with_target(values: dict, key: str, limit: float) -> dict:

@@ -28,6 +28,7 @@ from bench.report import Figure, Suite
 
 OUT = Path(__file__).resolve().parent / "out"
 RESULTS = OUT / "results.json"
+SECTIONS = ("etl", "queries", "callbacks")
 
 
 def label(rows: int) -> str:
@@ -49,13 +50,10 @@ class Run:
 
     @property
     def repeat(self) -> int:
-        return self.args.repeat or (8 if self.args.quick else 20)
+        return self.args.repeat or 10
 
-    def make_files(self, rows: int, text_only: bool = False) -> Path:
-        """Generate (once per size) and write the GPS or text-only file of `rows`."""
-        key = (rows, text_only)
-        if key in self.files:
-            return self.files[key]
+    def frame(self, rows: int):
+        """The generated incidents of this size (generated once, timed)."""
         if rows not in self.frames:
             started = time.perf_counter()
             self.frames[rows] = generate.incidents(rows, self.wards)
@@ -66,7 +64,14 @@ class Run:
                     {"rows/s": rows / seconds, "seconds": seconds},
                 )
             )
-        table = generate.template_table(self.frames[rows], self.wards, gps=not text_only)
+        return self.frames[rows]
+
+    def make_files(self, rows: int, text_only: bool = False) -> Path:
+        """Write (once per size and kind) the GPS or text-only file of `rows`."""
+        key = (rows, text_only)
+        if key in self.files:
+            return self.files[key]
+        table = generate.template_table(self.frame(rows), self.wards, gps=not text_only)
         kind = "text" if text_only else "gps"
         path = generate.write_csv(table, self.workdir / f"incidents-{kind}-{label(rows)}.csv")
         self.files[key] = path
@@ -83,6 +88,8 @@ def etl_section(run: Run, small: int, large: int) -> None:
         f"etl.gps_csv.{label(small)}",
         lambda: [etl.ingest_figure(engine, path, small, f"etl.gps_csv.{label(small)}")],
     )
+    rerun = f"etl.gps_csv_unchanged_rerun.{label(small)}"
+    run.suite.run(rerun, lambda: [etl.ingest_figure(engine, path, small, rerun)])
     database.reset_incidents(engine)
     text_path = run.make_files(small, text_only=True)
     run.suite.run(
@@ -96,14 +103,21 @@ def etl_section(run: Run, small: int, large: int) -> None:
     database.reset_incidents(engine)
     name = f"etl.gps_csv.{label(large)}"
     run.suite.run(name, lambda: [etl.ingest_figure(engine, big, large, name, floor_seconds)])
-    rerun = f"etl.gps_csv_unchanged_rerun.{label(large)}"
-    run.suite.run(rerun, lambda: [etl.ingest_figure(engine, big, large, rerun, floor_seconds)])
     database.vacuum_analyze(engine)
+
+
+def load_quietly(run: Run, rows: int) -> None:
+    """The large file loaded without a figure, for a run of the later sections only."""
+    from etl.ingest import ingest_files
+
+    database.reset_incidents(run.engine)
+    ingest_files([run.make_files(rows)], engine=run.engine)
+    database.vacuum_analyze(run.engine)
 
 
 def floor_section(run: Run, rows: int, path: Path) -> float | None:
     """Each floor on the same rows; returns H3 + point in polygon + COPY seconds."""
-    frame, lab = run.frames[rows], label(rows)
+    frame, lab = run.frame(rows), label(rows)
     lat, lon = frame["lat"].to_numpy(), frame["lon"].to_numpy()
     measured: dict[str, Figure] = {}
 
@@ -167,10 +181,7 @@ def query_section(run: Run, large: int) -> None:
                 queries.aggregate_figures(engine, f, m, n, r, lab, repeat)
             ),
         )
-    run.suite.run(
-        f"stats.hotspots_gi.{lab}", lambda: list(queries.hotspot_figures(engine, lab, repeat))
-    )
-    events = queries.incident_frame(run.frames[large], run.wards.codes)
+    events = queries.incident_frame(run.frame(large), run.wards.codes)
     run.suite.run(f"stats.{lab}", lambda: list(queries.stats_figures(events, lab, repeat)))
 
 
@@ -227,6 +238,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--home", type=Path, default=database.DEFAULT_HOME)
     parser.add_argument("--database-url", default=None, help="a server to use (truncated!)")
     parser.add_argument("--repeat", type=int, default=0, help="timed calls per figure")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated sections of {', '.join(SECTIONS)}"
+    )
     parser.add_argument("--keep-files", action="store_true", help="keep the generated CSVs")
     return parser.parse_args(argv)
 
@@ -248,9 +262,15 @@ def main(argv: list[str] | None = None) -> int:
         run = Run(args, suite, workdir)
         run.engine = database.bench_engine(args.home, args.database_url)
         run.wards = generate.read_wards()
-        etl_section(run, small, large)
-        query_section(run, large)
-        callback_section(run, large)
+        sections = set(args.only.split(",")) if args.only else set(SECTIONS)
+        if "etl" in sections:
+            etl_section(run, small, large)
+        elif database.incident_count(run.engine) != large:
+            load_quietly(run, large)
+        if "queries" in sections:
+            query_section(run, large)
+        if "callbacks" in sections:
+            callback_section(run, large)
         if args.full:
             full_section(run, 10_000_000)
     seconds = time.perf_counter() - started

@@ -160,3 +160,63 @@ ADMIN_STATUS = "admin-status"
 ADMIN_TOGGLE = "admin-toggle"  # pattern-matching type, index = username
 ADMIN_AUDIT = "admin-audit"
 ADMIN_AUDIT_FILTER = "admin-audit-filter"
+
+
+# Forum actions page (/actions): the map to draw on, the form, the tracker.
+ACT_MAP = "act-map"
+ACT_MAP_ATTRIBUTION = "act-map-attribution"
+ACT_CLICK = "act-click"  # dcc.Store: the last point clicked on the map (set in the browser)
+ACT_BIND = "act-bind"  # hidden: output of the browser-side click binding
+ACT_VERTICES = "act-vertices"  # dcc.Store: the geometry being drawn, [[lon, lat], ...]
+ACT_DRAW_MODE = "act-draw-mode"  # point, line or polygon
+ACT_DRAW_UNDO = "act-draw-undo"
+ACT_DRAW_CLEAR = "act-draw-clear"
+ACT_DRAW_STATUS = "act-draw-status"
+ACT_EDITING = "act-editing"  # dcc.Store: id of the action in the form (None: a new one)
+ACT_FORM_TITLE = "act-form-title"
+ACT_KIND = "act-kind"
+ACT_TITLE = "act-title"
+ACT_DESCRIPTION = "act-description"
+ACT_AGENCY = "act-agency"
+ACT_FORUM = "act-forum"
+ACT_PRIORITY = "act-priority"
+ACT_STATUS = "act-status"
+ACT_DECIDED = "act-decided"
+ACT_STARTED = "act-started"
+ACT_DUE = "act-due"
+ACT_COMPLETED = "act-completed"
+ACT_SAVE = "act-save"
+ACT_NEW = "act-new"
+ACT_MESSAGE = "act-message"
+ACT_TRACKER = "act-tracker"
+ACT_TRACKER_VIEW = "act-tracker-view"  # team or public
+ACT_REFRESH = "act-refresh"  # dcc.Store: bumped after a save, redraws map and tracker
+ACT_EDIT = "act-edit"  # pattern-matching type, index = action id
+
+# Evaluation page (/evaluation?action=ID).
+EVAL_ACTION = "eval-action"
+EVAL_CATEGORIES = "eval-categories"
+EVAL_TARGET_M = "eval-target-m"
+EVAL_RING_MODE = "eval-ring-mode"  # metres or rings
+EVAL_RING_M = "eval-ring-m"
+EVAL_RING_K = "eval-ring-k"
+EVAL_CONTROL_MODE = "eval-control-mode"  # matched, wards or cells
+EVAL_CONTROL_WARDS = "eval-control-wards"
+EVAL_CONTROL_CELLS = "eval-control-cells"
+EVAL_MAX_DAYS = "eval-max-days"
+EVAL_MESSAGE = "eval-message"
+EVAL_VERDICTS = "eval-verdicts"
+EVAL_PERIODS = "eval-periods"
+EVAL_RESULTS = "eval-results"
+EVAL_MAP = "eval-map"
+EVAL_NOTES = "eval-notes"
+EVAL_URL_SYNC = "eval-url-sync"
+EVAL_LENS_MAP = "eval-lens-map"
+EVAL_LENS_TABLE = "eval-lens-table"
+EVAL_LENS_STATUS = "eval-lens-status"
+EVAL_ATTRIBUTION = "eval-attribution"
+
+
+def eval_value(measure: str, subset: str) -> str:
+    """The cell showing one measure (wdq, tne, verdict) for all incidents or night only."""
+    return f"eval-{measure}-{subset}"

@@ -58,7 +58,10 @@ class AppScopedRegistry(OrderedDict):
         return super().__getitem__(module)
 
     def get(self, module: str, default: Any = None) -> Any:
-        return self[module] if module in self else default
+        try:
+            return self[module]
+        except KeyError:
+            return default
 
 
 def install() -> None:

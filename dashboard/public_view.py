@@ -39,7 +39,6 @@ def _nav(path: str, lang: str) -> html.Nav:
                 t(key, lang),
                 href=href(page, lang),
                 className="pub-nav-link" + (" active" if page == path else ""),
-                **({"aria-current": "page"} if page == path else {}),
             )
         )
         for page, key in PAGES

@@ -1,7 +1,8 @@
 """`observatory ingest`: agency files in, incidents out, one transaction per file.
 
-read (template columns only) -> normalise (quarantine, warnings) -> place (GPS now;
-a gazetteer step slots in `place`) -> load (COPY, wards, upsert) -> report.
+read (template columns only) -> normalise (quarantine, warnings) -> place (GPS, else
+the location and ward text against the gazetteer, etl.places) -> load (COPY, wards,
+upsert) -> link records of one event across agencies -> report.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from etl import headers as template
 from etl.normalise import Normalised, normalise
 from etl.readers import RawTable, read_table
 from etl.report import FileReport, problem
-from geodata import h3grid, incident_store, vocab
+from geodata import h3grid, incident_store, linkage_store, vocab
 from geodata.errors import ObservatoryError
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def _ingest(
     _report_rows(checked, report)
     agencies = _file_agencies(checked.frame, path.name)
     step("placing")
-    frame = place(checked.frame)
+    frame = place(checked.frame, engine)
     step("loading")
     with engine.begin() as conn:
         known = incident_store.upsert_agencies(conn, agencies, path.name)
@@ -124,6 +125,8 @@ def _ingest(
         _report_load(loaded, frame, report)
         if not report.balanced:  # a bug, never a clerk's mistake: roll back
             raise RuntimeError(f"{path.name}: row counts do not add up: {report.summary()}")
+        # Before the aggregates refresh in finish_import, so counts of events see the links.
+        linkage_store.relink_import(conn, report.import_id)
         incident_store.finish_import(conn, report.import_id, report.to_dict())
 
 
@@ -180,19 +183,44 @@ def _file_agencies(frame: pd.DataFrame, file_name: str) -> list[tuple[str, str |
     return agencies
 
 
-def place(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give each incident a position method, confidence and H3 cells.
+def place(frame: pd.DataFrame, engine: Engine | None = None) -> pd.DataFrame:
+    """Give each incident a position method, confidence, place and H3 cells.
 
-    Today only GPS positions; a gazetteer step (location_text, ward_text) would fill
-    lat/lon for `unresolved` rows here, before the cells are computed.
+    Rows with coordinates are `gps`. With an engine, the others are matched on their
+    location and ward text (etl.places: the gazetteer, reviewed aliases, ward names,
+    preferring the agency's usual wards): a place gives a point, so ward and cells
+    follow; a ward name gives `text_ward_code` only, never a made-up point.
     """
     frame = frame.copy()
+    frame["place_id"] = pd.array([None] * len(frame), dtype="Int64")
+    frame["text_ward_code"] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    frame["geocode_method"] = np.where(frame["lat"].notna() & frame["lon"].notna(), "gps",
+                                       "unresolved")  # fmt: skip
+    frame["geocode_confidence"] = np.where(frame["geocode_method"] == "gps", 1.0, np.nan)
+    if engine is not None and (frame["geocode_method"] == "unresolved").any():
+        frame = _place_from_text(frame, engine)
     has_position = (frame["lat"].notna() & frame["lon"].notna()).to_numpy()
-    cells = h3grid.points_to_cell_columns(frame["lat"].to_numpy(), frame["lon"].to_numpy())
+    cells = h3grid.points_to_cell_columns(
+        frame["lat"].to_numpy(dtype=float, na_value=np.nan),
+        frame["lon"].to_numpy(dtype=float, na_value=np.nan),
+    )
     for res, column in cells.items():
         frame[f"h3_{res}"] = pd.arrays.IntegerArray(column, mask=~has_position)
-    frame["geocode_method"] = np.where(has_position, "gps", "unresolved")
-    frame["geocode_confidence"] = np.where(has_position, 1.0, np.nan)
+    return frame
+
+
+def _place_from_text(frame: pd.DataFrame, engine: Engine) -> pd.DataFrame:
+    from etl.places import place_rows
+    from geodata.gazetteer.store import agency_areas
+
+    names = tuple(sorted(set(frame["agency"])))
+    todo = frame.rename(columns={"lat": "latitude", "lon": "longitude"})
+    placed = place_rows(engine, todo, agency_areas(engine, names))
+    frame["lat"], frame["lon"] = placed["latitude"], placed["longitude"]
+    frame["geocode_method"] = placed["geocode_method"]
+    frame["geocode_confidence"] = placed["geocode_confidence"]
+    frame["place_id"] = placed["place_id"]
+    frame["text_ward_code"] = placed["ward_code"].where(placed["geocode_method"] == "ward_name")
     return frame
 
 
@@ -200,7 +228,7 @@ def _report_load(loaded: incident_store.LoadResult, frame: pd.DataFrame, report)
     report.inserted, report.updated = loaded.inserted, loaded.updated
     report.unchanged = loaded.unchanged
     report.no_ward = len(loaded.no_ward_rows) + report.outside_kenya
-    report.no_position = int((frame["geocode_method"] == "unresolved").sum())
+    report.no_position = int(frame["lat"].isna().sum())  # unresolved or ward only
     if loaded.no_ward_rows and not loaded.wards_loaded:
         report.notes.append("no wards are loaded yet: run `observatory wards load` first")
     elif loaded.no_ward_rows:

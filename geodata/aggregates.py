@@ -177,15 +177,24 @@ def _date_only_rows(incidents: pd.DataFrame, ids: np.ndarray, n: np.ndarray) -> 
 
 
 def _copy_frame(conn: Connection, table: str, frame: pd.DataFrame) -> None:
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="")
+    """COPY `frame` into `table` as CSV written by Arrow (several times faster than
+    pandas for a million rows; missing values become empty fields, read as NULL)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    sink = pa.BufferOutputStream()
+    table_data = pa.Table.from_pandas(frame, preserve_index=False)
+    pacsv.write_csv(table_data, sink, pacsv.WriteOptions(include_header=False))
+    data = memoryview(sink.getvalue())
     driver = conn.connection.driver_connection
     columns = ", ".join(frame.columns)
     with (
         driver.cursor() as cursor,
         cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy,
     ):
-        copy.write(buffer.getvalue())
+        step = 1 << 20
+        for start in range(0, len(data), step):
+            copy.write(data[start : start + step])
 
 
 def _agencies(conn: Connection, import_id: int | None, unit: str) -> list[int] | None:

@@ -8,6 +8,7 @@ inside the caller's transaction, so a failure leaves the database as it was.
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -47,8 +48,13 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("h3_9", "bigint"),
     ("geocode_method", "text"),
     ("geocode_confidence", "double precision"),
+    ("place_id", "integer"),
+    # The ward a ward name alone placed the row in (etl.places); rows with a point
+    # take the ward covering the point instead.
+    ("text_ward_code", "text"),
 )
-_STORED = [name for name, _ in STAGE_COLUMNS if name not in {"row", "lat", "lon"}] + [
+_NOT_STORED = {"row", "lat", "lon", "text_ward_code"}
+_STORED = [name for name, _ in STAGE_COLUMNS if name not in _NOT_STORED] + [
     "geom",
     "ward_code",
 ]
@@ -60,7 +66,8 @@ _HASHED = [c for c in _STORED if c not in {"agency_id", "record_ref", "geom", "h
 # wins so a re-run places them the same way. The lateral subquery runs once per
 # staged point as an index scan on ix_wards_geom.
 WARD_ASSIGNMENT = """
-SELECT s.*, p.geom, w.code AS ward_code
+SELECT s.*, p.geom, coalesce(w.code, CASE WHEN p.geom IS NULL THEN s.text_ward_code END)
+    AS ward_code
 FROM stage_incidents s
 CROSS JOIN LATERAL (
     SELECT CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL
@@ -232,6 +239,57 @@ def load_incidents(conn: Connection, frame: pd.DataFrame, import_id: int) -> Loa
         no_ward_rows=list(no_ward),
         wards_loaded=bool(wards_loaded),
     )
+
+
+_REPLACE_STAGE = """
+CREATE TEMP TABLE replace_stage (id bigint, lat float8, lon float8, h3_7 bigint, h3_8 bigint,
+    h3_9 bigint, geocode_method text, geocode_confidence float8, place_id integer,
+    ward_code text) ON COMMIT DROP
+"""
+REPLACE_COLUMNS = (
+    "id", "lat", "lon", "h3_7", "h3_8", "h3_9", "geocode_method", "geocode_confidence",
+    "place_id", "ward_code",
+)  # fmt: skip
+
+
+def replace_positions(conn: Connection, placed: pd.DataFrame) -> int:
+    """Write new placements of stored incidents (after a reviewer's choice): point,
+    ward, cells, method, confidence and place, and the row hash a re-import of the
+    same row would compute, so re-importing the file finds them unchanged.
+
+    placed: REPLACE_COLUMNS; lat/lon empty for ward-only and unresolved rows."""
+    if placed.empty:
+        return 0
+    _session_for_hashing(conn)
+    conn.execute(text(_REPLACE_STAGE))
+    buffer = io.StringIO()
+    placed[list(REPLACE_COLUMNS)].to_csv(buffer, index=False, header=False, na_rep="")
+    driver = conn.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(
+            f"COPY replace_stage ({', '.join(REPLACE_COLUMNS)}) FROM STDIN (FORMAT csv)"
+        ) as copy,
+    ):
+        copy.write(buffer.getvalue())
+    changed = conn.execute(
+        text(
+            "UPDATE incidents i SET geom = CASE WHEN s.lat IS NOT NULL THEN "
+            "ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END, ward_code = s.ward_code, "
+            "h3_7 = s.h3_7, h3_8 = s.h3_8, h3_9 = s.h3_9, geocode_method = s.geocode_method, "
+            "geocode_confidence = s.geocode_confidence, place_id = s.place_id, "
+            "updated_at = now() FROM replace_stage s WHERE i.id = s.id"
+        )
+    ).rowcount
+    hashed = ", ".join(f"i.{c}" for c in _HASHED)
+    conn.execute(
+        text(
+            f"UPDATE incidents i SET row_hash = md5(ROW({hashed}, s.lat, s.lon)::text) "
+            "FROM replace_stage s WHERE i.id = s.id"
+        )
+    )
+    conn.execute(text("DROP TABLE replace_stage"))
+    return changed
 
 
 def explain_ward_assignment(conn: Connection) -> str:

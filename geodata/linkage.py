@@ -46,6 +46,10 @@ COMPATIBLE_SCORE = 0.5
 SAME_CATEGORY = 0.8  # share of true pairs whose agencies wrote the same category
 TIME_SCALE = 12.0  # one event's records are typically window / TIME_SCALE hours apart
 DISTANCE_SCALE = 3.0  # ... and max distance / DISTANCE_SCALE metres apart
+SEX_AGREE = 0.97  # share of true pairs whose agencies wrote the same victim sex
+AGE_AGREE = 0.9  # ... and ages within AGE_TOLERANCE years (ages are often guessed)
+AGE_TOLERANCE = 3.0
+SAME_TYPE = 0.05  # two police stations (or two clinics) seldom record one event
 PRIOR_SEEN = 0.3  # chance that another agency recorded a given event at all
 GROUP_FLOOR = 0.5  # within a group every pair scores at least this share of the minimum
 _MAX_SPAN_HOURS = 72.0  # longer "sometime between" windows block as if 72 h long
@@ -85,6 +89,9 @@ class _Records:
     lat: np.ndarray
     lon: np.ndarray
     ward: np.ndarray  # ints, -1 for no ward
+    kind: np.ndarray  # agency type as ints, -1 when not given
+    sex: np.ndarray  # victim sex as ints, -1 when not known
+    age: np.ndarray  # victim age in years, NaN when not known (or only a band)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> _Records:
@@ -98,6 +105,7 @@ class _Records:
         origin = start.min()
         ward = frame["ward_code"] if "ward_code" in frame else pd.Series(None, index=frame.index)
         codes, _ = pd.factorize(ward.astype(object), use_na_sentinel=True)
+        kinds = frame["agency_type"] if "agency_type" in frame else pd.Series(None, frame.index)
         return cls(
             agency=pd.factorize(frame["agency"].astype(object))[0],
             category=frame["category"].astype(str).to_numpy(),
@@ -106,7 +114,16 @@ class _Records:
             lat=pd.to_numeric(frame.get("latitude"), errors="coerce").to_numpy(dtype=float),
             lon=pd.to_numeric(frame.get("longitude"), errors="coerce").to_numpy(dtype=float),
             ward=codes,
+            kind=pd.factorize(kinds.astype(object), use_na_sentinel=True)[0],
+            sex=pd.factorize(_column(frame, "victim_sex"), use_na_sentinel=True)[0],
+            age=pd.to_numeric(_column(frame, "victim_age"), errors="coerce").to_numpy(float),
         )
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name not in frame:
+        return pd.Series(None, index=frame.index, dtype=object)
+    return frame[name].astype(object).where(frame[name].notna(), None)
 
 
 def _pairs_within(keys: np.ndarray, times: np.ndarray, probe_keys, probe_times, window):
@@ -252,8 +269,35 @@ def _likelihood_ratios(records, i, j, gap, category, distance, both_points, para
         1.0,
     )  # a shared ward alone: as likely for one event as for chance, beyond the block
     same = np.where(category == 1.0, SAME_CATEGORY, 1 - SAME_CATEGORY)
+    same_type = (records.kind[i] >= 0) & (records.kind[i] == records.kind[j])
     rate = np.sqrt(_background_rates(records)[i] * _background_rates(records)[j])
-    return same * time_density * space / rate
+    victim = _victim_ratios(records, i, j)
+    return same * np.where(same_type, SAME_TYPE, 1.0) * victim * time_density * space / rate
+
+
+def _agreement_ratio(agree, known, m: float, u: float) -> np.ndarray:
+    """m/u when two known values agree, (1-m)/(1-u) when they differ, 1 when unknown."""
+    u = min(max(u, 1e-3), 0.999)
+    return np.where(known, np.where(agree, m / u, (1 - m) / (1 - u)), 1.0)
+
+
+def _victim_ratios(records: _Records, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Victim sex and age: both agencies saw the same person. The chance agreement u
+    is measured on the records themselves (how often two records agree anyway)."""
+    sex_known = (records.sex[i] >= 0) & (records.sex[j] >= 0)
+    shares = np.bincount(records.sex[records.sex >= 0]) / max((records.sex >= 0).sum(), 1)
+    sex = _agreement_ratio(records.sex[i] == records.sex[j], sex_known, SEX_AGREE,
+                           float((shares**2).sum()))  # fmt: skip
+    ages = np.sort(records.age[np.isfinite(records.age)])
+    age_known = np.isfinite(records.age[i]) & np.isfinite(records.age[j])
+    chance = 0.0
+    if len(ages):
+        near = np.searchsorted(ages, ages + AGE_TOLERANCE, "right") - np.searchsorted(
+            ages, ages - AGE_TOLERANCE, "left"
+        )
+        chance = float(near.mean() / len(ages))
+    close = np.abs(records.age[i] - records.age[j]) <= AGE_TOLERANCE
+    return sex * _agreement_ratio(close, age_known, AGE_AGREE, chance)
 
 
 def _posterior(record: np.ndarray, other_agency: np.ndarray, ratio: np.ndarray) -> np.ndarray:

@@ -91,6 +91,12 @@ SETTINGS: tuple[Setting, ...] = (
         "event; records placed only to a ward must share the ward.",
     ),
     Setting(
+        "OBSERVATORY_COUNT_UNIT",
+        "events",
+        "What hot spots, maps and trends count: `events` (records of several agencies "
+        "linked as one event count once) or `records` (every agency's row counts).",
+    ),
+    Setting(
         "OBSERVATORY_CHROMIUM",
         None,
         "Chromium or Chrome that renders figures to PNG for the meeting pack. Unset: "

@@ -98,3 +98,82 @@ def empty_db(engine):
 
     cache.clear()
     return engine
+
+
+# --- signing in for browser tests ---------------------------------------------------
+# The full app needs a signed-in user. Browser tests that just want to see pages call
+# `dash_duo.start_server(create_app())` as before: the `dash_duo` below then signs in
+# a `team` user through the real /login form. Tests marked `anonymous`, and the
+# public app, are left signed out; `login(...)` signs in someone else.
+
+BROWSER_USER = "browser-team"
+BROWSER_PASSWORD = "browser test pass phrase"
+
+
+def ensure_user(engine, username: str, password: str, role: str, station_wards=()) -> None:
+    """A user with this password and role, enabled (made or reset through geodata.users)."""
+    from geodata import users
+
+    existing = users.get_user(engine, username)
+    if existing is None:
+        users.add_user(engine, username, password, role, station_wards)
+        return
+    if existing.role != role or existing.station_wards != tuple(station_wards):
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE users SET role = :r, station_wards = :w WHERE username = :u"),
+                {"r": role, "w": list(station_wards), "u": existing.username},
+            )
+    users.set_password(engine, username, password)
+    users.set_disabled(engine, username, False)
+
+
+def login(dash_duo, username: str, password: str, next_path: str = "/") -> None:
+    """Sign in through the app's /login form in the browser, then open `next_path`
+    (the Dash page must load). Fails with the form's message when sign-in fails."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    base = dash_duo.server.url.rstrip("/")
+    dash_duo.driver.get(f"{base}/login")
+    dash_duo.wait_for_element("input[name=username]").send_keys(username)
+    dash_duo.find_element("input[name=password]").send_keys(password)
+    dash_duo.find_element("button[type=submit]").click()
+    deadline = time.monotonic() + 20
+    while "/login" in dash_duo.driver.current_url and time.monotonic() < deadline:
+        alerts = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".message")
+        if alerts and alerts[0].text:
+            raise AssertionError(f"sign-in as {username} failed: {alerts[0].text}")
+        time.sleep(0.1)
+    dash_duo.server_url = base  # opens the app and waits for Dash to load
+    if next_path != "/":
+        dash_duo.wait_for_page(f"{base}{next_path}")
+
+
+def _signs_in(request, app) -> bool:
+    state = getattr(app, "server", app).extensions.get("observatory_auth")
+    return (
+        state is not None
+        and not state.public
+        and request.node.get_closest_marker("anonymous") is None
+    )
+
+
+@pytest.fixture
+def dash_duo(request, dash_duo):
+    """The dash[testing] fixture, signing in a `team` user after `start_server` when
+    the app needs it (see above)."""
+    start = dash_duo.start_server
+
+    def start_server(app, navigate=True, **kwargs):
+        if not _signs_in(request, app):
+            return start(app, navigate=navigate, **kwargs)
+        dash_duo.server(app, **kwargs)
+        ensure_user(request.getfixturevalue("engine"), BROWSER_USER, BROWSER_PASSWORD, "team")
+        if navigate:
+            login(dash_duo, BROWSER_USER, BROWSER_PASSWORD)
+        return None
+
+    dash_duo.start_server = start_server
+    return dash_duo

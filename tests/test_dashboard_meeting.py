@@ -151,7 +151,7 @@ def test_a_meeting_from_the_map_to_the_pack(dash_duo, demo):
     assert _font_px(dash_duo, ".app-main") >= 28
 
     # The meeting opens on the same filters, item 1, in projector mode.
-    dash_duo.find_element("a[href='/meeting']").click()
+    dash_duo.find_element("a.nav-link[href^='/meeting']").click()
     dash_duo.wait_for_contains_text(".agenda-title", "1. This month's hot spots", timeout=60)
     url = dash_duo.driver.current_url
     assert "/meeting?" in url and f"categories={CATEGORY}" in url and "projector=1" in url

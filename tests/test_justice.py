@@ -240,3 +240,43 @@ def test_a_session_can_date_the_status_changes_it_loads(empty_db, tmp_path):
     finally:
         dated.dispose()
     assert [(r[1], r[2]) for r in history_rows(empty_db)][-1] == ("in_court", date(2024, 6, 30))
+
+
+def test_demo_status_progressions_load_into_a_history_that_moves_forward(empty_db, tmp_path):
+    import numpy as np
+
+    from etl.demo.justice import apply_status_progressions, ingest_dated
+    from etl.demo.load import build_demo
+    from etl.demo.model import period_for
+    from etl.ingest import ingest_files
+    from geodata.boundaries import load_ward_frame
+
+    reference = date(2025, 1, 15)
+    start, end = period_for(reference)
+    build = build_demo(20241, tmp_path / "demo", reference_date=reference)
+    dated = apply_status_progressions(np.random.default_rng(3), build, start)
+    assert [f.as_of for f in dated] == sorted(f.as_of for f in dated)
+    assert {f.as_of.month for f in dated} == {3, 6, 9, 12} and sum(f.update for f in dated) >= 6
+    load_ward_frame(empty_db, build.geography.wards, attribution=build.geography.attribution)
+    police = {f.path for f in dated}
+    for group in build.files:
+        others = [p for p in group.paths if p not in police]
+        if others:
+            ingest_files(others, agency=group.agency.name,
+                         agency_type=group.agency.agency_type, engine=empty_db)  # fmt: skip
+    reports = ingest_dated(empty_db, dated)
+    assert not [r for r in reports if r.get("failed")]
+    assert sum(r["updated"] for r in reports) > 500  # cases moved on in later re-issues
+    cases, history = justice_queries.cases_and_history(empty_db)
+    police_cases = cases[cases["agency_type"] == "police_station"]
+    rank = history["status"].map({"reported": 0, "under_investigation": 1, "in_court": 2,
+                                  "convicted": 3, "acquitted": 3})  # fmt: skip
+    steps = rank.groupby(history["incident_id"]).diff().dropna()
+    assert (steps > 0).all()  # never back along the chain
+    later = history[history.duplicated("incident_id")]
+    assert set(later["observed_on"].dt.strftime("%m-%d")) <= {"06-30", "09-30", "12-31"}
+    funnel = justice.funnel(police_cases, history).set_index("stage")["share"]
+    assert 0.5 < funnel["under_investigation"] < 0.7  # 62% planted, some not yet
+    assert 0.1 < funnel["in_court"] < funnel["under_investigation"] * 0.42
+    durations = justice.stage_durations(history, as_of=end).set_index("stage")
+    assert durations.loc["under_investigation", "finished"] > 100

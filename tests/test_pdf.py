@@ -93,7 +93,6 @@ def test_meeting_pack_has_one_stamped_page_per_agenda_item(demo):
     stamp = agenda.filter_stamp(scope, GENERATED)
     attribution = "; ".join(wards.ward_attributions(engine))
     data = pdf.meeting_pack_pdf(items, stamp, attribution)
-    open("/tmp/pack.pdf", "wb").write(data)
 
     assert data.startswith(b"%PDF-")
     assert data.rstrip().endswith(b"%%EOF")
@@ -113,7 +112,6 @@ def test_meeting_pack_has_one_stamped_page_per_agenda_item(demo):
             "Generated 16 Oct 2024 18:30",
         ):
             assert part in words, (item.key, part)
-        print(item.key, words)
         assert (attribution.split(",")[0] in words) == item.shows_wards
 
     # The busiest ward of the month, with the count the database holds.

@@ -275,18 +275,11 @@ def test_cli_loads_the_example_and_prints_one_line_errors(wards_db, tmp_path):
 
 @pytest.fixture(scope="module")
 def demo_survey(tmp_path_factory):
-    """The seeded demo's files and its survey round (no database)."""
-    import numpy as np
-
+    """The seeded demo's files, with its survey round (no database)."""
     from etl.demo.load import build_demo
-    from etl.demo.model import period_for
-    from etl.demo.surveys import build_survey
 
-    reference = date(2025, 1, 15)
-    folder = tmp_path_factory.mktemp("demo")
-    build = build_demo(20241, folder, reference_date=reference)
-    start, end = period_for(reference)
-    return build, build_survey(np.random.default_rng(7), build, start, end)
+    build = build_demo(20241, tmp_path_factory.mktemp("demo"), reference_date=date(2025, 1, 15))
+    return build, build.survey
 
 
 def test_demo_survey_estimates_recover_the_planted_dark_figures(demo_survey):

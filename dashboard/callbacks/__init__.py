@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dash
 
+from dashboard.callbacks import actions as action_callbacks
 from dashboard.callbacks import analytics as analytics_callbacks
 from dashboard.callbacks import hotspots as hotspot_callbacks
 from dashboard.callbacks import map as map_callbacks
@@ -21,3 +22,4 @@ def register_callbacks(app: dash.Dash, opts: AppOptions) -> None:
     analytics_callbacks.register(app, opts)
     meeting_callbacks.register(app, opts)
     patrol_callbacks.register(app, opts)
+    action_callbacks.register(app, opts)

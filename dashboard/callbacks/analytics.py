@@ -11,6 +11,7 @@ from dashboard import filter_bar, ids
 from dashboard.figures import clock as clock_figures
 from dashboard.figures import trends as trend_figures
 from dashboard.options import AppOptions
+from geodata.cache import cached
 from geodata.categories import LABELS
 from geodata.db import get_engine
 from geodata.queries import analytics, comparisons, maps, wards
@@ -32,6 +33,25 @@ def _card(label: str, value: str, value_id: str, note: str = "") -> html.Div:
         ],
         className="headline",
     )
+
+
+def plain(output):
+    """A figure as the plain dict Dash sends (orjson serialises it without plotly's
+    validators); anything else unchanged."""
+    return output.to_plotly_json() if hasattr(output, "to_plotly_json") else output
+
+
+@cached
+def clock_payload(engine, args: tuple) -> tuple:
+    """The clock page's outputs for filters given as sorted (key, value) pairs, kept
+    per data version: building plotly figures costs more than the reads."""
+    return tuple(plain(o) for o in clock_outputs(engine, dict(args)))
+
+
+@cached
+def trend_payload(engine, args: tuple) -> tuple:
+    """The trends page's outputs, cached like clock_payload."""
+    return tuple(plain(o) for o in trend_outputs(engine, dict(args)))
 
 
 def clock_outputs(engine, args: dict) -> tuple:
@@ -83,8 +103,9 @@ def trend_outputs(engine, args: dict) -> tuple:
         "agency": dict(zip(agencies["id"], agencies["name"], strict=True)),
     }
     for by in ("category", "agency"):
-        daily = analytics.monthly_trend(engine, start, end, **args, by=by)
-        monthly = monthly_counts(daily, start, end, by=("group",))
+        # Rows are dated on the 1st: the first month counts only the days from start.
+        monthly = analytics.monthly_trend(engine, start, end, **args, by=by)
+        monthly = monthly_counts(monthly, start.replace(day=1), end, by=("group",))
         figures.append(trend_figures.monthly_lines(monthly, names[by]))
     cards = comparisons.period_cards(engine, end, **args)
     table = comparisons.compstat_by_ward(engine, end, **args)
@@ -109,7 +130,7 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     )
     def update_clock(*values):
         engine, state = _view(values, opts)
-        return clock_outputs(engine, state.query_args(opts.public))
+        return clock_payload(engine, tuple(sorted(state.query_args(opts.public).items())))
 
     @app.callback(
         Output(ids.TREND_CATEGORY, "figure"),
@@ -120,7 +141,7 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     )
     def update_trends(*values):
         engine, state = _view(values, opts)
-        return trend_outputs(engine, state.query_args(opts.public))
+        return trend_payload(engine, tuple(sorted(state.query_args(opts.public).items())))
 
     @app.callback(
         Output(ids.FILTER_FOCUS_LABEL, "children"),

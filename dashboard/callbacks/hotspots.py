@@ -8,13 +8,14 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
 
 import dash
+import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, html, no_update
 
 from dashboard import components, filter_bar, filters, ids
 from dashboard.figures import hotspots as figures
 from dashboard.figures.map import hex_geojson
 from dashboard.options import AppOptions
-from geodata.cache import data_version
+from geodata.cache import cached, data_version
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
 from geodata.h3grid import from_hex
@@ -84,7 +85,7 @@ def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
         notes.append(WARDS_ONLY)
     counts = analytics.cell_counts(engine, res, **args)
     locations = figures.hex_ids(counts["h3"])
-    values = counts.set_index(locations)["count"]
+    values = pd.Series(counts["count"].to_numpy(), index=locations)
     top = values.sort_values(ascending=False).head(5)
     summary = [f"{cell}: {n:,.0f} incidents" for cell, n in top.items()]
     return Drawn(locations, figures.count_layer(locations, values), tuple(notes), summary)
@@ -128,6 +129,20 @@ def _summary(drawn: Drawn) -> list:
     return [html.Ul([html.Li(line) for line in drawn.summary], className="summary-list")]
 
 
+@cached
+def map_figure(engine, state: filters.ViewFilters, res: str, measure: str, opts: AppOptions):
+    """The whole map as the plain dict Dash sends, kept per data version."""
+    drawn = drawn_for(engine, state, res, measure, opts.public)
+    return figures.choropleth(
+        drawn.locations,
+        _geojson(engine, res, drawn.locations),
+        drawn.layer,
+        outlines=wards.ward_outlines_geojson(engine) if res != "wards" else None,
+        focus=focus_geojson(engine, state.focus),
+        style=opts.map_style,
+    ).to_plotly_json()
+
+
 def register(app: dash.Dash, opts: AppOptions) -> None:
     @app.callback(
         Output(ids.HOT_MAP, "figure"),
@@ -160,14 +175,7 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
             patch = _patch(engine, previous, drawn, focus, opts.public)
             if patch is not None:
                 return patch, no_update, status, _summary(drawn), no_update
-        figure = figures.choropleth(
-            drawn.locations,
-            _geojson(engine, res, drawn.locations),
-            drawn.layer,
-            outlines=wards.ward_outlines_geojson(engine) if res != "wards" else None,
-            focus=focus,
-            style=opts.map_style,
-        )
+        figure = map_figure(engine, state, res, measure, opts)
         attribution = components.attribution_text(wards.ward_attributions(engine))
         return figure, record, status, _summary(drawn), attribution
 

@@ -116,7 +116,11 @@ def count_layer(locations: Sequence, values: pd.Series, unit: str = "incidents")
         colorscale=theme.SEQUENTIAL,
         zmin=0.0,
         zmax=max(top, 1e-9),
-        colorbar={"title": {"text": unit.capitalize(), "side": "right"}, "thickness": 18},
+        colorbar={
+            "title": {"text": unit.capitalize(), "side": "right"},
+            "thickness": 18,
+            "len": 0.9,
+        },
     )
 
 
@@ -138,6 +142,7 @@ def gi_layer(locations: Sequence, gi: pd.DataFrame) -> Layer:
             "tickvals": list(range(7)),
             "ticktext": [GI_LABELS[b] for b in range(-3, 4)],
             "thickness": 18,
+            "len": 0.9,
         },
     )
 
@@ -166,6 +171,7 @@ def emerging_layer(locations: Sequence, emerging: pd.DataFrame) -> Layer:
             "tickvals": list(range(len(names))),
             "ticktext": names,
             "thickness": 18,
+            "len": 0.9,
         },
     )
 

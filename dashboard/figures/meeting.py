@@ -114,38 +114,6 @@ def hotspot_map(
     return fig
 
 
-def ranked_bars(
-    labels: Sequence[str],
-    counts: Sequence[float],
-    *,
-    title: str | None = None,
-    colour: str = THIS_PERIOD_COLOUR,
-    number_format: str = ",d",
-) -> go.Figure:
-    """Horizontal bars, largest at the top, each with its number written after it."""
-    values = [float(c) for c in counts]
-    text = [format(round(v), number_format) for v in values]
-    fig = go.Figure(
-        go.Bar(
-            x=values[::-1],
-            y=list(labels)[::-1],
-            orientation="h",
-            marker={"color": colour},
-            text=text[::-1],
-            textposition="outside",
-            textfont={"size": LABEL_SIZE, "color": theme.TEXT_COLOUR},
-            cliponaxis=False,
-            constraintext="none",  # never shrink a number to fit
-            hoverinfo="skip",
-        )
-    )
-    projector_layout(fig, title)
-    top = max(values, default=0) or 1
-    fig.update_xaxes(visible=False, range=[0, top * 1.18])
-    fig.update_yaxes(automargin=True, ticksuffix="  ")
-    return fig
-
-
 def clock_bars(hours: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """Incidents by hour of the day (columns hour 0-23, weight), each bar labelled.
 

@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata.stats.suppression import DisplayUnit
 
 WIDTH = 1000
+MARGIN = 0.015  # degrees, about 1.7 km: more than a resolution-7 hexagon's radius
 # Viridis in five steps, pale for few and dark for many: readable with every common
 # colour-vision deficiency and in greyscale print.
 COLOURS = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
@@ -116,7 +117,9 @@ def ward_shapes(codes: Sequence[str], geometries: Sequence[BaseGeometry]) -> War
     """Fit a frame around the wards and project each of them once."""
     if not geometries:
         return WardShapes({}, Projection.fit((0.0, 0.0, 1.0, 1.0)))
-    proj = Projection.fit(shapely.total_bounds(np.asarray(geometries, dtype=object)))
+    west, south, east, north = shapely.total_bounds(np.asarray(geometries, dtype=object))
+    # A margin so hexagons astride the outer wards' edges are not cut off.
+    proj = Projection.fit((west - MARGIN, south - MARGIN, east + MARGIN, north + MARGIN))
     return WardShapes(
         {code: polygon_path(g, proj) for code, g in zip(codes, geometries, strict=True)}, proj
     )

@@ -24,7 +24,7 @@ def _panel(title: str, graph_id: str, note: str = "") -> html.Section:
         [
             html.H2(title),
             html.P(note, className="note") if note else None,
-            dcc.Graph(id=graph_id, config=_GRAPH),
+            dcc.Graph(id=graph_id, config=_GRAPH, className="analytics-graph"),
         ],
         className="panel",
     )

@@ -46,7 +46,7 @@ def _controls(engine, scope) -> html.Div:
     stations = queries.station_areas(engine)
     if scope is not None:
         keep = [bool(set(w) & set(scope)) for w in stations["ward_codes"]]
-        stations = stations[keep]
+        stations = stations.loc[keep]  # .loc: an empty list selects no rows, not no columns
     table = wards.ward_table(engine)
     if scope is not None:
         table = table[table["code"].isin(scope)]

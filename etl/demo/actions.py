@@ -291,7 +291,8 @@ def plant_actions(
     corner.insert(0, "event_id", [f"E{first + i:05d}" for i in range(len(corner))])
     events = pd.concat([events, corner[events.columns]], ignore_index=True)
     footbridge = _footbridge_place(geography, site)
-    geography.places.append(footbridge)
+    if FOOTBRIDGE not in {p.name for p in geography.places}:
+        geography.places.append(footbridge)
     light_dates = _dates(start, LIGHT_DAYS)
     events, effect = _light_effect(rng, geography, events, light, site, light_dates["completed_on"])
     events = events.sort_values(["occurred_at", "event_id"], kind="stable", ignore_index=True)
@@ -363,8 +364,11 @@ def actions_geojson(actions: pd.DataFrame) -> bytes:
 
 
 def write_actions(folder: Path, actions: pd.DataFrame) -> Path | None:
-    if actions.empty:
-        return None
+    """Write ACTIONS_FILE into the demo folder (removing an earlier demo's when there
+    are no actions); the path written, or None."""
     path = Path(folder) / ACTIONS_FILE
+    if actions.empty:
+        path.unlink(missing_ok=True)
+        return None
     path.write_bytes(actions_geojson(actions))
     return path

@@ -240,14 +240,18 @@ def run_demo(
     """Build the demo's files, then load the wards and every agency file."""
     from geodata.boundaries import load_ward_frame
     from geodata.db import get_engine
+    from geodata.gazetteer.store import load_gazetteer
 
     began = time.perf_counter()
     build = build_demo(seed, out_dir, wards_path, county, reference_date)
     engine = engine or get_engine()
     geo = build.geography
     wards = load_ward_frame(engine, geo.wards, attribution=geo.attribution)
+    # Before the agency files: rows without GPS are placed from their text on ingest.
+    places = load_gazetteer(engine, build.folder / truth_files.PLACES_FILE, source="demo")
     reports = _ingest(engine, build.files)
     notes = demo_surveys.load_survey_demo(engine, build.survey)
+    notes = [f"gazetteer: {places.summary()}", *notes]
     return DemoRun(build, wards.summary(), reports, time.perf_counter() - began, notes)
 
 

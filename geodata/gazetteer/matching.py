@@ -16,6 +16,11 @@ How a text is matched, in order:
    raw score as a similarity (1 for equal keys, lower for fuzzy ones) times how
    clearly it beats the rival (a lead of MARGIN points or more is clear). A place in
    another ward than the one the row states keeps at most half its confidence.
+5. A text names a place, not the spot: "behind the market" can be across the road in
+   the next ward. When a place lies closer to its ward's boundary than its reach
+   (REACH_M, AREA_REACH_M for estates and villages), confidence is multiplied by the
+   share of that reach inside the ward, and capped at NEAR_BOUNDARY_CAP, so its rows
+   are placed but go to review: nothing in the text says which side they were on.
 
 A place resolves to its point (and so its ward and H3 cells); a ward name resolves to
 the ward only, never to a made-up point. Rows at or above the auto-accept threshold
@@ -51,6 +56,12 @@ COLOCATED_M = 1500.0  # two places closer than this in one ward are not rivals
 OUTSIDE_STATED_WARD = 0.5  # confidence factor when the place contradicts the row's ward
 WARD_TEXT_CUTOFF = 85.0
 FUZZY_LIMIT = 12  # fuzzy candidates kept per text (exact ones are always kept)
+# How far from a named place the incidents its name describes happen: a few hundred
+# metres for a landmark ("near the stage"), about a kilometre for an estate or village.
+REACH_M = 400.0
+AREA_REACH_M = 1000.0
+AREA_KINDS = frozenset({"estate", "village"})
+NEAR_BOUNDARY_CAP = 0.85  # below the default auto-accept: the ward needs a reviewer
 
 METHODS = ("gps", "gazetteer", "ward_name", "unresolved")
 
@@ -92,6 +103,25 @@ class _Target:
     lat: float | None
     lon: float | None
     kinds: frozenset[str]
+    boundary_m: float | None = None  # distance to its ward's boundary, when known
+
+    @property
+    def ward_certainty(self) -> float:
+        """How sure the ward is for an incident described by this place (1 for a
+        ward, or a place whose reach lies inside its ward)."""
+        if self.place_id is None or self.boundary_m is None:
+            return 1.0
+        reach = AREA_REACH_M if self.kinds & AREA_KINDS else REACH_M
+        if self.boundary_m >= reach:
+            return 1.0
+        return min(disc_share_inside(self.boundary_m / reach), NEAR_BOUNDARY_CAP)
+
+
+def disc_share_inside(x: float) -> float:
+    """Share of a disc inside a straight boundary at x radii from its centre (0-1)."""
+    x = min(max(x, 0.0), 1.0)
+    outside = (math.acos(x) - x * math.sqrt(1 - x * x)) / (2 * math.pi)
+    return 1.0 - outside
 
 
 @dataclass
@@ -109,6 +139,8 @@ class PlaceIndex:
     cores: list[str] = field(default_factory=list)  # distinct core keys, for rapidfuzz
     by_core: dict[str, list[tuple[int, frozenset[str]]]] = field(default_factory=dict)
     ward_targets: dict[str, int] = field(default_factory=dict)
+    # Full keys a reviewer confirmed (place_aliases): they always mean their target.
+    reviewed: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -124,8 +156,9 @@ class PlaceIndex:
         for row in places:
             kinds = place_key(row.get("kind")).kinds
             target = _Target(
-                row["name"], int(row["id"]), row.get("ward_code"), row["lat"], row["lon"], kinds
-            )
+                row["name"], int(row["id"]), row.get("ward_code"), row["lat"], row["lon"], kinds,
+                row.get("boundary_m"),
+            )  # fmt: skip
             place_targets[target.place_id] = index._add_target(target)
             for text in (row["name"], *(row.get("aliases") or ())):
                 index._add_name(place_targets[target.place_id], place_key(text), kinds)
@@ -138,6 +171,7 @@ class PlaceIndex:
             idx = place_targets.get(place_id) if place_id else index.ward_targets.get(ward_code)
             if idx is not None:
                 index._add_name(idx, place_key(text), frozenset())  # as the reviewer wrote it
+                index.reviewed[place_key(text).full] = idx
         return index
 
     def _add_target(self, target: _Target) -> int:
@@ -218,6 +252,8 @@ class PlaceIndex:
     def _resolve_one(
         self, loc: PlaceKey, ward: PlaceKey, agency: frozenset[str], fuzzy: dict
     ) -> Resolution:
+        if loc.full in self.reviewed:  # a reviewer's choice needs no second guess
+            return self._placed(self.targets[self.reviewed[loc.full]], 1.0, ())
         stated, ward_score = self._ward_codes(ward, agency, fuzzy)
         scored = [
             _Scored(i, raw, raw + _boost(self.targets[i].ward_code, stated, agency))
@@ -248,7 +284,7 @@ class PlaceIndex:
             confidence *= OUTSIDE_STATED_WARD
         suggestions = self._suggest(scored)
         if confidence >= MIN_CONFIDENCE:
-            return self._placed(best, round(confidence, 3), suggestions)
+            return self._placed(best, round(confidence * best.ward_certainty, 3), suggestions)
         # Too close to call between places, but if every contender lies in one ward,
         # that ward is known even though the point is not.
         contenders = {

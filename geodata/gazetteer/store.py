@@ -279,8 +279,10 @@ def load_index(engine: Engine) -> PlaceIndex:
     with engine.connect() as conn:
         places = conn.execute(
             text(
-                "SELECT id, name, aliases, kind, ST_Y(geom) AS lat, ST_X(geom) AS lon, "
-                "ward_code FROM places ORDER BY id"
+                "SELECT p.id, p.name, p.aliases, p.kind, ST_Y(p.geom) AS lat, "
+                "ST_X(p.geom) AS lon, p.ward_code, ST_Distance(p.geom::geography, "
+                "ST_Boundary(w.geom)::geography) AS boundary_m "
+                "FROM places p LEFT JOIN wards w ON w.code = p.ward_code ORDER BY p.id"
             )
         ).mappings()
         places = [dict(p) for p in places]
@@ -337,3 +339,27 @@ def agency_usual_wards(engine: Engine, agency_id: int, min_share: float = 0.01) 
             {"agency": agency_id, "share": min_share},
         ).scalars()
         return tuple(rows)
+
+
+def agency_areas(engine: Engine, names: tuple[str, ...], min_share: float = 0.01) -> dict:
+    """Agency name (as given) -> the wards it usually reports from: those holding at
+    least `min_share` of its incidents placed by GPS or by a confident text match.
+    Agencies not loaded yet (or with nothing placed) get no area."""
+    from geodata.gazetteer.matching import auto_accept
+
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT lower(a.name) AS agency, t.ward_code FROM (SELECT agency_id, "
+                "ward_code, count(*)::float / sum(count(*)) OVER (PARTITION BY agency_id) "
+                "AS share FROM incidents WHERE ward_code IS NOT NULL AND (geocode_method = "
+                "'gps' OR geocode_confidence >= :accept) GROUP BY agency_id, ward_code) t "
+                "JOIN agencies a ON a.id = t.agency_id WHERE lower(a.name) = ANY(:names) "
+                "AND t.share >= :share ORDER BY 1, 2"
+            ),
+            {"names": [n.lower() for n in names], "share": min_share, "accept": auto_accept()},
+        ).all()
+    found: dict[str, list[str]] = {}
+    for agency, ward in rows:
+        found.setdefault(agency, []).append(ward)
+    return {name: tuple(found.get(name.lower(), ())) for name in names}

@@ -258,3 +258,16 @@ def monthly_cell_counts(
     table = counts.pivot_table(index="cell", columns="month", values="n", fill_value=0)
     table.index = table.index.astype("int64")
     return table.reindex(columns=months, fill_value=0).astype("int64")
+
+
+@cached
+def cell_counts(
+    engine: Engine, start: datetime | date, end: datetime | date, categories: tuple[str, ...] = ()
+) -> pd.Series:
+    """Events per resolution-9 cell from `start` to `end` (exclusive), indexed by cell
+    (int64); cells without events are absent."""
+    where, params = _event_filter(start, end, None, categories, ())
+    sql = f"SELECT cell, count(*) AS n FROM ({_EVENTS.format(where=where)}) e GROUP BY cell"
+    with engine.connect() as conn:
+        counts = pd.read_sql(text(sql), conn, params=params)
+    return counts.set_index(counts["cell"].astype("int64"))["n"].astype("int64")

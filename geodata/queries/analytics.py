@@ -215,6 +215,40 @@ GROUPS = {"category": "category", "agency": "agency_id", "ward": "ward_code"}
 
 
 @cached
+def segment_counts(
+    engine: Engine,
+    bounds: tuple[date, ...],
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+    by: str = "ward",
+) -> pd.DataFrame:
+    """Incidents per group in the day segments [bounds[i], bounds[i+1]) (sorted
+    days): date (the segment's first day), group, count.
+
+    Comparison periods (28 days, year to date ...) are unions of such segments, so
+    summing these rows by date gives exact period counts from a few rows per group
+    instead of one per day.
+    """
+    bounds = tuple(sorted(set(bounds)))
+    column = GROUPS[by]
+    q = build_query(bounds[0], None, categories, agencies, wards, counties, hours, cell)
+    params = {**q.params, **{f"b{i}": b for i, b in enumerate(bounds)}}
+    branches = " ".join(f"WHEN day >= :b{i} THEN :b{i}" for i in range(len(bounds) - 2, -1, -1))
+    sql = q.select(
+        f"CASE {branches} END AS date, {column} AS group_key, sum({q.value}) AS count",
+        group="1, 2",
+        order="1, 2",
+    ).replace("WHERE", f"WHERE day < :b{len(bounds) - 1} AND", 1)
+    frame = _read(engine, sql, params).rename(columns={"group_key": "group"})
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.astype({"count": "float64"})
+
+
+@cached
 def monthly_trend(
     engine: Engine,
     start: date | None,
@@ -227,13 +261,14 @@ def monthly_trend(
     cell: int | None = None,
     by: str = "category",
 ) -> pd.DataFrame:
-    """Incidents per day and group (`by`: category, agency or ward), the input of
-    geodata.stats.trends: date (Timestamp), group (category key, agency id or ward
-    code), count. Days with none are absent."""
+    """Incidents per calendar month and group (`by`: category, agency or ward), the
+    input of geodata.stats.trends.monthly_counts: date (the month's first day,
+    Timestamp), group (category key, agency id or ward code), count. Months with
+    none are absent; partial months at the ends count only the days in range."""
     column = GROUPS[by]
     q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
     sql = q.select(
-        f"day AS date, {column} AS group_key, sum({q.value}) AS count",
+        f"date_trunc('month', day)::date AS date, {column} AS group_key, sum({q.value}) AS count",
         group="1, 2",
         order="1, 2",
     )

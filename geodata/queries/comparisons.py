@@ -4,22 +4,25 @@ version like every other read. Filters as in geodata.queries.analytics."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from geodata.cache import cached
-from geodata.queries.analytics import cell_counts, cell_month_counts, monthly_trend, ward_counts
+from geodata.queries.analytics import cell_counts, cell_month_counts, segment_counts, ward_counts
 from geodata.stats.emerging import emerging_hotspots
 from geodata.stats.hotspots import hotspots
 from geodata.stats.trends import compstat_table, period_comparison, periods
 
 
-def _comparison_start(as_of: date) -> date:
-    """The first day any comparison ending on `as_of` needs (last year's 1 January,
-    or 56 days back early in January)."""
-    return min(periods(as_of)[name][0] for name in ("before", "ytd_last_year"))
+def _segment_bounds(as_of: date) -> tuple[date, ...]:
+    """Every day a comparison period ending on `as_of` starts, or ends the day
+    before: each period is a union of the segments between them."""
+    spans = periods(as_of).values()
+    return tuple(
+        sorted({first for first, _ in spans} | {last + timedelta(days=1) for _, last in spans})
+    )
 
 
 @cached
@@ -35,9 +38,9 @@ def compstat_by_ward(
 ) -> pd.DataFrame:
     """geodata.stats.trends.compstat_table by ward, every ward in view listed, with
     ward names: ward (code, or "All wards"), name, then compstat_table's columns."""
-    daily = monthly_trend(
-        engine, _comparison_start(as_of), as_of, categories, agencies, wards, counties, hours,
-        cell, by="ward",
+    daily = segment_counts(
+        engine, _segment_bounds(as_of), categories, agencies, wards, counties, hours, cell,
+        by="ward",
     )  # fmt: skip
     daily = daily.rename(columns={"group": "ward"}).dropna(subset=["ward"])
     in_view = ward_counts(engine, None, None, (), (), wards, counties)
@@ -61,9 +64,9 @@ def period_cards(
     """The last 28 days vs the 28 before ("recent") and year to date vs the same days
     last year ("ytd"): for each, current, previous, difference, pct_change, label,
     small_number (geodata.stats.trends.compare) and the periods compared."""
-    daily = monthly_trend(
-        engine, _comparison_start(as_of), as_of, categories, agencies, wards, counties, hours,
-        cell, by="category",
+    daily = segment_counts(
+        engine, _segment_bounds(as_of), categories, agencies, wards, counties, hours, cell,
+        by="category",
     )  # fmt: skip
     spans = periods(as_of)
     cards = {}

@@ -93,9 +93,11 @@ def map_units(
 ) -> tuple[DisplayUnit, ...]:
     """The public map's display units for the months `start`..`end` (adaptive H3
     suppression: resolution 8, then 7, then the ward, else "fewer than N")."""
+    # 0, not NULL, for "no cell": a NULL would turn the column into floats, which
+    # cannot hold a 64-bit H3 index exactly.
     sql = text(
-        "SELECT h3_8, h3_7, ward_code, count(*) AS count "
-        f"FROM ({_EVENTS}) e GROUP BY h3_8, h3_7, ward_code"
+        "SELECT COALESCE(h3_8, 0) AS h3_8, COALESCE(h3_7, 0) AS h3_7, ward_code, "
+        f"count(*) AS count FROM ({_EVENTS}) e GROUP BY 1, 2, 3"
     )
     with engine.connect() as conn:
         rows = pd.read_sql(sql, conn, params=_event_params(start, end, categories))

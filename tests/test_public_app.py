@@ -1,0 +1,405 @@
+"""The public app on the seeded demo: every response it can give (pages, Dash routes,
+assets, every callback with every choice its controls offer, and values sent by hand)
+holds no record reference, no coordinate, no count below the threshold and no
+sensitive category below ward x quarter. In the browser: a forum member's phone,
+390 px wide, in Kiswahili."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import unquote
+
+import pytest
+from sqlalchemy import text
+
+from dashboard import ids, page_sets
+from dashboard.app import create_app
+from dashboard.i18n import t
+from geodata.categories import SENSITIVE
+from geodata.queries import public
+from geodata.stats.suppression import DEFAULT_THRESHOLD
+
+DEMO_SEED = 20241
+DEMO_REFERENCE = date(2024, 9, 30)
+PUBLIC_PATHS = ("/", "/clock", "/sensitive", "/actions")
+FULL_PATHS = ("/patrol", "/admin", "/hotspots", "/trends", "/meeting", "/about", "/login")
+COUNT_ATTR = re.compile(r"data-count='(\d+)'")
+LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
+REF_SPLIT = re.compile(r"[^A-Za-z0-9/-]+")
+
+
+@pytest.fixture
+def demo(empty_db, tmp_path):
+    from etl.demo import run_demo
+
+    run_demo(DEMO_SEED, tmp_path / "demo", reference_date=DEMO_REFERENCE, engine=empty_db)
+    return empty_db
+
+
+class Facts:
+    """What must never appear, read straight from the database."""
+
+    def __init__(self, engine) -> None:
+        with engine.connect() as conn:
+            refs = set(conn.execute(text("SELECT record_ref FROM incidents")).scalars())
+        # A reference shows up only if its longest word does (`OB 52/07/06/2024`):
+        # responses are split into words on every character no reference holds.
+        self.refs = {max(ref.split(), key=len) for ref in refs}
+        assert min(len(r) for r in self.refs) >= 5, "too short to look for safely"
+        with engine.connect() as conn:
+            box = conn.execute(
+                text(
+                    "SELECT min(ST_Y(geom)), max(ST_Y(geom)), min(ST_X(geom)), max(ST_X(geom)) "
+                    "FROM incidents WHERE geom IS NOT NULL"
+                )
+            ).one()
+        pad = 0.5  # degrees: any number this close to the data's extent may be a position
+        self.lat = (box[0] - pad, box[1] + pad)
+        self.lon = (box[2] - pad, box[3] + pad)
+
+
+def _strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield unquote(value) if value.startswith("data:image/svg+xml") else value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _counts(value) -> Iterator[int]:
+    """Every number marked as a count: `data-count` props and SVG attributes."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "data-count":
+                yield int(item)
+            else:
+                yield from _counts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _counts(item)
+    elif isinstance(value, str) and value.startswith("data:image/svg+xml"):
+        yield from (int(n) for n in COUNT_ATTR.findall(unquote(value)))
+
+
+class Inspector:
+    def __init__(self, facts: Facts, threshold: int) -> None:
+        self.facts, self.threshold = facts, threshold
+        self.responses = 0
+        self.counts: list[int] = []
+
+    def check(self, where: str, body: bytes) -> None:
+        self.responses += 1
+        text_ = body.decode("utf-8", "replace")
+        try:
+            data = json.loads(text_)
+        except ValueError:
+            data = text_
+        strings = list(_strings(data))
+        tokens = {tok for s in strings for tok in REF_SPLIT.split(s)}
+        leaked = tokens & self.facts.refs
+        assert not leaked, f"{where}: record references {sorted(leaked)[:5]}"
+        for s in strings:
+            for number in LONG_DECIMAL.findall(s):
+                value = float(number)
+                near = self.facts.lat[0] <= value <= self.facts.lat[1] or (
+                    self.facts.lon[0] <= value <= self.facts.lon[1]
+                )
+                assert not near, f"{where}: {number} looks like a coordinate"
+        counts = list(_counts(data))
+        small = [c for c in counts if c < self.threshold]
+        assert not small, f"{where}: counts below {self.threshold}: {small}"
+        self.counts += counts
+
+
+def _post(client, entry: dict, key: str, values: dict):
+    outputs = entry["output"] if isinstance(entry["output"], list) else [entry["output"]]
+    body = {
+        "output": key,
+        "outputs": [{"id": o.component_id, "property": o.component_property} for o in outputs],
+        "inputs": [{**i, "value": values.get((i["id"], i["property"]))} for i in entry["inputs"]],
+        "state": [{**s, "value": values.get((s["id"], s["property"]))} for s in entry["state"]],
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in entry["inputs"]],
+    }
+    if not isinstance(entry["output"], list):
+        body["outputs"] = body["outputs"][0]
+    return client.post("/_dash-update-component", json=body)
+
+
+def _month_values(engine) -> list[str]:
+    first, last = public.month_bounds(engine)
+    months = []
+    current = first
+    while current <= last:
+        months.append(current.strftime("%Y-%m"))
+        current = public.next_month(current)
+    return months
+
+
+def _choices(engine, months: list[str]) -> Iterator[tuple[str, dict]]:
+    """(callback key, input values) for every combination the controls offer, plus
+    values sent by hand (sensitive categories, nonsense, nothing)."""
+    categories = ["all", *public.PUBLIC_CATEGORIES, *sorted(SENSITIVE), "nonsense", None]
+    both = [(a, b) for a, b in itertools.product(months, months) if a <= b]
+    for prefix in ("map", "clock"):
+        key = {
+            "map": "..pub-map-image.src...pub-map-image.alt...pub-map-summary.children..",
+            "clock": "pub-clock-bars.children",
+        }[prefix]
+
+        def values(start, end, chosen, lang, prefix=prefix):
+            return {
+                (f"pub-{prefix}-from", "value"): start,
+                (f"pub-{prefix}-to", "value"): end,
+                (f"pub-{prefix}-category", "value"): chosen,
+                (ids.PUB_LANG, "data"): lang,
+            }
+
+        for start, end in both:  # every month range, all categories
+            yield key, values(start, end, "all", "en")
+        for chosen, month in itertools.product(categories, months):  # single months
+            yield key, values(month, month, chosen, "en")
+        for chosen, lang in itertools.product(categories, ("en", "sw")):
+            yield key, values(months[0], months[-1], chosen, lang)
+        yield key, values(months[-1], months[0], "theft", "sw")  # reversed
+        yield key, values("1999-01", "garbage", None, "fr")
+    quarters = [*public.sensitive_quarters(engine), "2001-Q1", None]
+    sens_key = "..pub-sens-image.src...pub-sens-image.alt...pub-sens-table.children.."
+    for quarter, chosen, lang in itertools.product(
+        quarters, [*sorted(SENSITIVE), "theft", None], ("en", "sw")
+    ):
+        yield (
+            sens_key,
+            {
+                (ids.PUB_SENS_QUARTER, "value"): quarter,
+                (ids.PUB_SENS_CATEGORY, "value"): chosen,
+                (ids.PUB_LANG, "data"): lang,
+            },
+        )
+    router = ".._pages_content.children..._pages_store.data.."
+    for path, search in itertools.product(
+        [*PUBLIC_PATHS, *FULL_PATHS, "/nope"], ["", "?lang=sw", "?lang=en&start=2024-01-01"]
+    ):
+        yield (
+            router,
+            {
+                ("_pages_location", "pathname"): path,
+                ("_pages_location", "search"): search,
+            },
+        )
+
+
+def _static_routes(client, index: str) -> list[str]:
+    """Every GET route the app serves without a parameter, and every script and
+    stylesheet its pages load."""
+    linked = re.findall(r'(?:src|href)="(/[^"]+)"', index)
+    return [
+        *PUBLIC_PATHS,
+        *FULL_PATHS,
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/_reload-hash",
+        "/_favicon.ico",
+        "/auth/login.css",
+        *linked,
+    ]
+
+
+def test_no_public_response_holds_records_positions_or_small_counts(demo):
+    engine = demo
+    facts = Facts(engine)
+    assert len(facts.refs) > 1000
+    app = create_app(public=True)
+    client = app.server.test_client()
+    inspector = Inspector(facts, DEFAULT_THRESHOLD)
+
+    index = client.get("/").get_data(as_text=True)
+    for path in _static_routes(client, index):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        inspector.check(path, response.data)
+
+    months = _month_values(engine)
+    assert len(months) >= 12
+    served = {key for key, entry in app.callback_map.items() if "callback" in entry}
+    posted, bodies = set(), {}
+    for key, values in _choices(engine, months):
+        response = _post(client, app.callback_map[key], key, values)
+        assert response.status_code in {200, 204}, (key, values, response.status_code)
+        inspector.check(f"{key} {values}", response.data)
+        posted.add(key)
+        bodies[(key, tuple(sorted(map(str, values.items()))))] = response.get_json()
+    assert posted == served  # every server-side callback was exercised
+
+    # Suppression was exercised: many counts shown, all at or above the threshold.
+    assert len(inspector.counts) > 1000 and min(inspector.counts) >= DEFAULT_THRESHOLD
+    print(f"{inspector.responses} responses, {len(inspector.counts)} counts checked")
+
+
+def _map(client, app, start, end, chosen, lang="en") -> dict:
+    key = "..pub-map-image.src...pub-map-image.alt...pub-map-summary.children.."
+    values = {
+        (ids.PUB_MAP_FROM, "value"): start,
+        (ids.PUB_MAP_TO, "value"): end,
+        (ids.PUB_MAP_CATEGORY, "value"): chosen,
+        (ids.PUB_LANG, "data"): lang,
+    }
+    return _post(client, app.callback_map[key], key, values).get_json()["response"]
+
+
+def _svg_units(response: dict) -> list[tuple[str, int | None]]:
+    svg = unquote(response[ids.PUB_MAP_IMAGE]["src"])
+    return [
+        (unit, int(count) if count else None)
+        for unit, count in re.findall(r"data-unit='(\w+)'(?: data-count='(\d+)')?", svg)
+    ]
+
+
+def test_sensitive_categories_never_reach_the_map_and_only_wards_by_quarter(demo):
+    engine = demo
+    app = create_app(public=True)
+    client = app.server.test_client()
+    client.get("/")
+    months = _month_values(engine)
+    everything = _map(client, app, months[0], months[-1], "all")
+    for name in sorted(SENSITIVE):
+        assert _map(client, app, months[0], months[-1], name) == everything
+    units = _svg_units(everything)
+    assert {u for u, _ in units} >= {"h3_8", "fewer"}
+    # Shown counts are disjoint and never exceed the events of public categories.
+    with engine.connect() as conn:
+        public_events = conn.execute(
+            text(
+                "SELECT count(DISTINCT COALESCE(event_group_id, -id)) FROM incidents "
+                "WHERE NOT (category = ANY(:s))"
+            ),
+            {"s": sorted(SENSITIVE)},
+        ).scalar_one()
+    assert 0 < sum(c for _, c in units if c) <= public_events
+
+    # The sensitive page: wards only, each count the database's for that ward x quarter.
+    key = "..pub-sens-image.src...pub-sens-image.alt...pub-sens-table.children.."
+    shown = 0
+    for quarter in public.sensitive_quarters(engine):
+        for name in sorted(SENSITIVE):
+            values = {
+                (ids.PUB_SENS_QUARTER, "value"): quarter,
+                (ids.PUB_SENS_CATEGORY, "value"): name,
+                (ids.PUB_LANG, "data"): "en",
+            }
+            response = _post(client, app.callback_map[key], key, values).get_json()["response"]
+            svg = unquote(response[ids.PUB_SENS_IMAGE]["src"])
+            assert "<path d=" not in svg.split("</defs>")[1]  # no hexagon, only ward shapes
+            for code, count in re.findall(
+                r"href='#w-(\w+)' fill='[^']+' data-unit='ward' "
+                r"data-count='(\d+)'",
+                svg,
+            ):
+                shown += 1
+                assert int(count) >= DEFAULT_THRESHOLD
+                year, q = quarter.split("-Q")
+                with engine.connect() as conn:
+                    expected = conn.execute(
+                        text(
+                            "SELECT count(DISTINCT COALESCE(event_group_id, -id)) FROM incidents "
+                            "WHERE category = :c AND ward_code = :w "
+                            "AND extract(year FROM occurred_from) = :y "
+                            "AND extract(quarter FROM occurred_from) = :q"
+                        ),
+                        {"c": name, "w": code, "y": int(year), "q": int(q)},
+                    ).scalar_one()
+                assert int(count) == expected
+    assert shown > 0
+
+
+def test_the_public_app_has_only_its_own_pages_and_callbacks(demo):
+    app = create_app(public=True)
+    full = create_app()
+    client = app.server.test_client()
+    client.get("/")
+    assert {p["path"] for p in page_sets.pages_of(app)} == {*PUBLIC_PATHS, "/404"}
+    assert "/patrol" in {p["path"] for p in page_sets.pages_of(full)}
+    outputs = {o.split(".")[0] for key in app.callback_map for o in key.strip(".").split("...")}
+    assert all(o.startswith(("pub-", "_pages_")) for o in outputs), outputs
+    key = ".._pages_content.children..._pages_store.data.."
+    for path in FULL_PATHS:
+        values = {("_pages_location", "pathname"): path, ("_pages_location", "search"): ""}
+        page = json.dumps(_post(client, app.callback_map[key], key, values).get_json())
+        assert t("page.not_found", "en") in page and "patrol-" not in page, path
+    # A full-app callback cannot be reached, and nobody can sign in here.
+    refused = client.post(
+        "/_dash-update-component",
+        json={
+            "output": "map-graph.figure",
+            "outputs": {"id": "map-graph", "property": "figure"},
+            "inputs": [{"id": "map-dates", "property": "start_date", "value": None}],
+            "changedPropIds": [],
+            "state": [],
+        },
+    )
+    assert refused.status_code >= 400 and b"incidents" not in refused.data
+    assert client.post("/login", data={"username": "x"}).status_code == 405
+
+
+def _wait_until(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.2)
+
+
+@pytest.mark.browser
+def test_a_forum_member_reads_the_map_in_kiswahili_on_a_phone(dash_duo, demo):
+    dash_duo.start_server(create_app(public=True))
+    dash_duo.driver.set_window_size(390, 844)
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?lang=sw", timeout=30)
+    dash_duo.wait_for_text_to_equal("h1", t("map.title", "sw"), timeout=30)
+    nav = dash_duo.find_element(".pub-nav").text
+    for key in ("nav.map", "nav.clock", "nav.sensitive", "nav.actions"):
+        assert t(key, "sw") in nav
+    assert "Map" not in nav.split()
+    dash_duo.wait_for_contains_text(f"#{ids.PUB_MAP_FROM}", "2023")
+    assert re.search(
+        r"(Januari|Februari|Machi|Aprili|Mei|Juni|Julai|Agosti|Septemba|Oktoba|"
+        r"Novemba|Desemba) 20\d\d",
+        dash_duo.find_element(f"#{ids.PUB_MAP_TO}").text,
+    )
+    assert (
+        t("filter.all_categories", "sw") in dash_duo.find_element(f"#{ids.PUB_MAP_CATEGORY}").text
+    )
+    assert "yameonyeshwa" in dash_duo.find_element(f"#{ids.PUB_MAP_SUMMARY}").text
+    image = dash_duo.find_element(f"#{ids.PUB_MAP_IMAGE}")
+    assert _wait_until(lambda: image.get_property("naturalWidth") > 0)
+    assert image.size["width"] <= 390
+
+    before = dash_duo.find_element(f"#{ids.PUB_MAP_IMAGE}").get_attribute("src")
+    dash_duo.select_dcc_dropdown(f"#{ids.PUB_MAP_CATEGORY}", value=t("category.theft", "sw"))
+    assert _wait_until(
+        lambda: dash_duo.find_element(f"#{ids.PUB_MAP_IMAGE}").get_attribute("src") != before
+    ), "the map did not follow the category"
+
+    width = dash_duo.driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth];"
+    )
+    assert width[0] <= width[1] <= 390, f"horizontal scroll: {width}"
+    # The whole first load (page, scripts, styles, layout, map) within 1 MB.
+    sizes = dash_duo.driver.execute_script(
+        "var n = performance.getEntriesByType('navigation')[0];"
+        "return [n ? n.encodedBodySize : 0].concat(performance.getEntriesByType('resource')"
+        ".map(function (e) { return e.encodedBodySize; }));"
+    )
+    print(f"first load and one filter change: {sum(sizes):,} bytes in {len(sizes)} responses")
+    assert sum(sizes) < 1_000_000
+    dash_duo.find_element("#pub-lang-en").click()
+    dash_duo.wait_for_text_to_equal("h1", t("map.title", "en"), timeout=20)
+    assert dash_duo.get_logs() == []
