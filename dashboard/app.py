@@ -26,6 +26,7 @@ from dashboard.callbacks import register_callbacks
 from dashboard.figures.map import map_style_for
 from dashboard.options import CONFIG_KEY, AppOptions
 from geodata import settings
+from geodata.stats.suppression import public_min_count
 
 PUBLIC_TITLE = "Community safety observatory · Kituo cha takwimu za usalama wa jamii"
 
@@ -103,6 +104,8 @@ def create_app(public: bool = False) -> dash.Dash:
     one, which has its own pages and callbacks and shows suppressed aggregates only."""
     _use_fast_json()
     page_sets.install()
+    if public:
+        public_min_count()  # a threshold below the floor stops the app here, not mid-request
     opts = AppOptions(public=public, map_style=map_style_for(settings.get("OBSERVATORY_TILES")))
     app = dash.Dash(
         "dashboard",  # the package: pages and assets are found beside this file

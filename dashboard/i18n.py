@@ -173,6 +173,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "page.not_found": ("There is no page here.", "Hakuna ukurasa hapa."),
     "page.home": ("Back to the map", "Rudi kwenye ramani"),
     "map.boundaries": ("Ward boundaries: {source}", "Mipaka ya wadi: {source}"),
+    "sensitive.legend_fewer": (
+        "Hatched: fewer than {n}, or none",
+        "Mistari: chini ya {n}, au hakuna",
+    ),
     "dropdown.search": ("Search", "Tafuta"),
     "dropdown.clear_search": ("Clear search", "Futa utafutaji"),
     "dropdown.clear_selection": ("Clear selection", "Futa chaguo"),

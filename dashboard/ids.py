@@ -220,3 +220,43 @@ EVAL_ATTRIBUTION = "eval-attribution"
 def eval_value(measure: str, subset: str) -> str:
     """The cell showing one measure (wdq, tne, verdict) for all incidents or night only."""
     return f"eval-{measure}-{subset}"
+
+
+# Safety audits page (/audits): one survey round at a time.
+AUD_ROUND = "aud-round"
+AUD_STATUS = "aud-status"
+AUD_HEADLINES = "aud-headlines"
+AUD_TRUST_VALUE = "aud-trust-value"  # data-proportion, data-low, data-high: unrounded
+AUD_TRUST_INTERVAL = "aud-trust-interval"
+AUD_UNSAFE_VALUE = "aud-unsafe-value"
+AUD_RESPONDENTS = "aud-respondents"
+AUD_INDICATOR = "aud-indicator"
+AUD_INDICATOR_GRAPH = "aud-indicator-graph"
+AUD_DARK_WARD = "aud-dark-ward"
+AUD_DARK_GRAPH = "aud-dark-graph"
+AUD_PERCEPTION_GRAPH = "aud-perception-graph"
+AUD_PLACES_MAP = "aud-places-map"
+AUD_ATTRIBUTION = "aud-attribution"
+AUD_UNMATCHED = "aud-unmatched"
+
+# Justice chain page (/justice).
+JUS_CATEGORIES = "jus-categories"
+JUS_AGENCIES = "jus-agencies"
+JUS_WARDS = "jus-wards"
+JUS_BY = "jus-by"  # compare the funnel by: none, category, agency, ward_code
+JUS_PERIOD = "jus-period"  # months in each compared period
+JUS_STATUS = "jus-status"
+JUS_FUNNEL = "jus-funnel"
+JUS_FUNNEL_TABLE = "jus-funnel-table"
+JUS_DURATIONS = "jus-durations"
+JUS_STUCK = "jus-stuck"
+JUS_CHANGE = "jus-change"
+
+# Feedback on police services page (/feedback).
+FB_STATIONS = "fb-stations"
+FB_STATUS = "fb-status"
+FB_HEADLINES = "fb-headlines"
+FB_STATION_TABLE = "fb-station-table"
+FB_RATINGS = "fb-ratings"
+FB_COMPLAINTS = "fb-complaints"
+FB_TRUST = "fb-trust"

@@ -14,11 +14,28 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from geodata.actions import DATE_FIELDS, PERSONAL_COLUMNS, TEXT_FIELDS, ActionRecord, check_action
+from geodata.actions import DATE_FIELDS, TEXT_FIELDS, ActionRecord, check_action
 from geodata.errors import ObservatoryError
 from geodata.vocab import vocab_key
 
 SUFFIXES = (".csv", ".geojson", ".json")
+# File columns that would name or reach a person: never read.
+PERSONAL_COLUMNS: frozenset[str] = frozenset(
+    {
+        "responsible_person",
+        "person",
+        "contact",
+        "contact_person",
+        "officer",
+        "officer_name",
+        "name",
+        "phone",
+        "phone_number",
+        "telephone",
+        "mobile",
+        "email",
+    }
+)
 _COLUMN_SYNONYMS = {
     "lat": "latitude",
     "y": "latitude",

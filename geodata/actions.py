@@ -87,23 +87,6 @@ TEXT_FIELDS: tuple[str, ...] = (
     "priority",
 )
 DATE_FIELDS: tuple[str, ...] = ("decided_on", "started_on", "due_on", "completed_on")
-# File columns that would name or reach a person: never read.
-PERSONAL_COLUMNS: frozenset[str] = frozenset(
-    {
-        "responsible_person",
-        "person",
-        "contact",
-        "contact_person",
-        "officer",
-        "officer_name",
-        "name",
-        "phone",
-        "phone_number",
-        "telephone",
-        "mobile",
-        "email",
-    }
-)
 # Kenya with a margin: a point outside is a typo (swapped or dropped digits).
 _LAT_RANGE, _LON_RANGE = (-5.5, 5.5), (33.0, 42.5)
 

@@ -2,15 +2,20 @@
 record the same assault. Linking them into one event group lets hot spots count
 events, not records, and lets completeness compare who saw what.
 
-A pair of records from *different* agencies is a candidate when their categories are
+A pair of records from agencies of *different types* is a candidate (two police
+stations, or two clinics, split an area and do not record one event twice; when
+agency_type is not given, different agencies) when their categories are
 compatible (same category, or one of CATEGORY_GROUPS: a police `robbery` is often a
 hospital's `assault`), their times are within the window, and their places agree:
 both points within the distance, or, when either is placed only to a ward, the same
-ward. Records with no place at all are never linked.
+ward. A record with no place at all may match a record anywhere: only its time,
+category and victim speak for the link, against the other agency's records of that
+category in the whole area.
 
 The score is the probability that the pair is one event (Fellegi-Sunter style, with
 the chance of a coincidence measured from the data): the likelihood ratio of the
-pair's agreement, category (SAME_CATEGORY), time (gap between the two time windows on
+pair's agreement, category (SAME_CATEGORY), the victim's sex and age (SEX_AGREE, AGE_AGREE
+against how often two records agree by chance), time (gap between the two time windows on
 a scale of window / TIME_SCALE; a date-only record is vaguer) and, for two points,
 distance (on a scale of max distance / DISTANCE_SCALE, against the ward's area), is
 divided by how often the other agency records such events in that ward anyway. It is
@@ -43,13 +48,12 @@ CATEGORY_GROUPS: dict[str, frozenset[str]] = {
     "other": frozenset({"other"}),
 }
 COMPATIBLE_SCORE = 0.5
-SAME_CATEGORY = 0.8  # share of true pairs whose agencies wrote the same category
+SAME_CATEGORY = 0.95  # share of true pairs whose categories agree once the synonym table maps them
 TIME_SCALE = 12.0  # one event's records are typically window / TIME_SCALE hours apart
 DISTANCE_SCALE = 3.0  # ... and max distance / DISTANCE_SCALE metres apart
 SEX_AGREE = 0.97  # share of true pairs whose agencies wrote the same victim sex
 AGE_AGREE = 0.9  # ... and ages within AGE_TOLERANCE years (ages are often guessed)
 AGE_TOLERANCE = 3.0
-SAME_TYPE = 0.05  # two police stations (or two clinics) seldom record one event
 PRIOR_SEEN = 0.3  # chance that another agency recorded a given event at all
 GROUP_FLOOR = 0.5  # within a group every pair scores at least this share of the minimum
 _MAX_SPAN_HOURS = 72.0  # longer "sometime between" windows block as if 72 h long
@@ -169,6 +173,11 @@ def candidate_pairs(records: _Records, params: LinkParams) -> tuple[np.ndarray, 
     found_i.append(pos[in_ward][a])
     found_j.append(pos[in_ward][b])
     has_point = np.isfinite(records.lat[pos]) & np.isfinite(records.lon[pos])
+    nowhere = ~in_ward & ~has_point  # no place at all: any record of the group may match
+    if nowhere.any():
+        a, b = _pairs_within(group, times, group[nowhere], times[nowhere], window)
+        found_i.append(pos[nowhere][a])
+        found_j.append(pos[b])
     if has_point.any():
         p = pos[has_point]
         lat0 = float(np.nanmean(records.lat[p]))
@@ -198,7 +207,7 @@ def _ward_areas(records: _Records) -> np.ndarray:
     """Area (m2) per ward code, estimated from its records' points: for points spread
     over a disc the median distance to the centre is R / sqrt(2), so A = 2 pi med^2.
     Wards with few points get the median area of the others."""
-    n_wards = int(records.ward.max(initial=-1)) + 1
+    n_wards = max(int(records.ward.max(initial=-1)) + 1, 1)  # one, for records with none
     areas = np.full(n_wards, np.nan)
     has_point = np.isfinite(records.lat) & np.isfinite(records.lon) & (records.ward >= 0)
     for ward in range(n_wards):
@@ -211,11 +220,13 @@ def _ward_areas(records: _Records) -> np.ndarray:
     return np.where(np.isfinite(areas), areas, fallback)
 
 
-def _background_rates(records: _Records) -> np.ndarray:
-    """Per record: how many records a week its agency makes of its category in its
-    ward (smoothed), the rate a chance candidate like it turns up at."""
+def _background_rates(records: _Records, anywhere: bool = False) -> np.ndarray:
+    """Per record: how many records an hour its agency makes of its category in its
+    ward (smoothed), the rate a chance candidate like it turns up at; `anywhere`: in
+    the whole area (what a record with no place can be confused with)."""
     hours = max(float(np.nanmax(records.end) - np.nanmin(records.start)), 24.0 * 28)
-    key = pd.MultiIndex.from_arrays([records.agency, records.category, records.ward])
+    ward = np.zeros_like(records.ward) if anywhere else records.ward
+    key = pd.MultiIndex.from_arrays([records.agency, records.category, ward])
     counts = pd.Series(1, index=key).groupby(level=[0, 1, 2]).transform("size").to_numpy()
     return (counts + 1.0) / hours
 
@@ -240,9 +251,13 @@ def score_pairs(records: _Records, i: np.ndarray, j: np.ndarray, params: LinkPar
         np.inf,
     )
     same_ward = (records.ward[i] >= 0) & (records.ward[i] == records.ward[j])
-    place_ok = np.where(both_points, distance <= params.distance_m, same_ward)
+    unplaced = ((records.ward[i] < 0) & ~np.isfinite(records.lat[i])) | (
+        (records.ward[j] < 0) & ~np.isfinite(records.lat[j])
+    )
+    place_ok = np.where(both_points, distance <= params.distance_m, same_ward | unplaced)
     allowed = (
         (records.agency[i] != records.agency[j])
+        & ((records.kind[i] < 0) | (records.kind[i] != records.kind[j]))
         & (category > 0)
         & (gap <= params.window_hours)
         & place_ok
@@ -269,10 +284,15 @@ def _likelihood_ratios(records, i, j, gap, category, distance, both_points, para
         1.0,
     )  # a shared ward alone: as likely for one event as for chance, beyond the block
     same = np.where(category == 1.0, SAME_CATEGORY, 1 - SAME_CATEGORY)
-    same_type = (records.kind[i] >= 0) & (records.kind[i] == records.kind[j])
-    rate = np.sqrt(_background_rates(records)[i] * _background_rates(records)[j])
+    local, anywhere = _background_rates(records), _background_rates(records, anywhere=True)
+    unplaced = ~np.isfinite(records.lat) & (records.ward < 0)
+    rate = np.where(
+        unplaced[i] | unplaced[j],
+        np.sqrt(anywhere[i] * anywhere[j]),
+        np.sqrt(local[i] * local[j]),
+    )
     victim = _victim_ratios(records, i, j)
-    return same * np.where(same_type, SAME_TYPE, 1.0) * victim * time_density * space / rate
+    return same * victim * time_density * space / rate
 
 
 def _agreement_ratio(agree, known, m: float, u: float) -> np.ndarray:

@@ -26,10 +26,6 @@ from geodata.errors import ObservatoryError
 from geodata.gazetteer.normalise import normalise_place
 from geodata.linkage import _MAX_SPAN_HOURS, LinkParams, link_records
 
-# Records of a group read back around the range, so a group crossing its edge is
-# recomputed whole.
-_PLACED = "(i.geom IS NOT NULL OR i.ward_code IS NOT NULL)"
-
 
 def event_key_sql(alias: str = "i") -> str:
     """SQL for one incident's event: its group, or the incident itself when alone
@@ -68,6 +64,8 @@ def relink_range(
     records = _read_records(conn, start - pad, end + pad)
     _dissolve(conn, records["id"])
     free = records[~records["frozen"]].reset_index(drop=True)
+    if free["agency_type"].nunique() < 2:  # one kind of agency: nothing to link
+        free = free.iloc[:0]
     linked = link_records(free, params) if len(free) else free.assign(group_size=[])
     members = free.assign(grp=linked.get("event_group"), score=linked.get("group_score"))
     members = members[linked["group_size"].to_numpy() > 1] if len(free) else members
@@ -76,24 +74,26 @@ def relink_range(
 
 
 def _read_records(conn: Connection, start: datetime, end: datetime) -> pd.DataFrame:
-    """Placed records in the range plus every member of a group one of them is in.
+    """Records in the range plus every member of a group one of them is in.
     `frozen`: in a confirmed group or split off (linkage leaves them alone)."""
     rows = conn.execute(
         text(
-            f"""
+            """
             WITH ranged AS (
                 SELECT i.id, i.event_group_id FROM incidents i
-                WHERE i.occurred_from BETWEEN :start AND :end AND {_PLACED}
+                WHERE i.occurred_from BETWEEN :start AND :end
             ), scope AS (
                 SELECT id FROM ranged
                 UNION
                 SELECT i.id FROM incidents i
                 JOIN ranged r ON r.event_group_id = i.event_group_id
             )
-            SELECT i.id, i.agency_id AS agency, i.category, i.occurred_from, i.occurred_to,
-                   i.time_known, ST_Y(i.geom) AS latitude, ST_X(i.geom) AS longitude,
-                   i.ward_code, coalesce(g.confirmed OR g.split, false) AS frozen
+            SELECT i.id, i.agency_id AS agency, a.agency_type, i.category, i.occurred_from,
+                   i.occurred_to, i.time_known, ST_Y(i.geom) AS latitude,
+                   ST_X(i.geom) AS longitude, i.ward_code, i.victim_sex, i.victim_age,
+                   coalesce(g.confirmed OR g.split, false) AS frozen
             FROM scope s JOIN incidents i ON i.id = s.id
+            JOIN agencies a ON a.id = i.agency_id
             LEFT JOIN event_groups g ON g.id = i.event_group_id
             ORDER BY i.id
             """

@@ -405,6 +405,7 @@ incident_cells_daily = Table(
     Column("darkness", Float(precision=53), nullable=False),
     Index("ix_incident_cells_daily_day", "day"),
     Index("ix_incident_cells_daily_agency_id", "agency_id"),
+    Index("ix_incident_cells_daily_ward_code", "ward_code"),
 )
 
 incident_hours_daily = Table(
@@ -424,6 +425,7 @@ incident_hours_daily = Table(
     Column("weight", Float(precision=53), nullable=False),
     Index("ix_incident_hours_daily_day", "day"),
     Index("ix_incident_hours_daily_agency_id", "agency_id"),
+    Index("ix_incident_hours_daily_ward_code", "ward_code"),
 )
 
 

@@ -7,6 +7,7 @@ import dash
 
 from dashboard.callbacks import actions as action_callbacks
 from dashboard.callbacks import analytics as analytics_callbacks
+from dashboard.callbacks import audits as audit_callbacks
 from dashboard.callbacks import hotspots as hotspot_callbacks
 from dashboard.callbacks import map as map_callbacks
 from dashboard.callbacks import meeting as meeting_callbacks
@@ -23,3 +24,4 @@ def register_callbacks(app: dash.Dash, opts: AppOptions) -> None:
     meeting_callbacks.register(app, opts)
     patrol_callbacks.register(app, opts)
     action_callbacks.register(app, opts)
+    audit_callbacks.register(app, opts)  # and the justice and feedback pages

@@ -43,24 +43,24 @@ def map_content(engine, start: object, end: object, chosen: object, lang: str) -
     return public_map.data_uri(svg), label, summary
 
 
-def legend(lang: str) -> html.Ul:
+def legend(lang: str, wards_only: bool = False) -> html.Ul:
+    """Colour steps, the hatching, and (for the hex map) what the shapes mean."""
     threshold = public_min_count()
     items = []
     for colour, (low, high) in zip(public_map.COLOURS, public_map.bins(threshold), strict=False):
         text = f"{low}–{high - 1}" if high is not None else t("map.range_open", lang, n=low)
         items.append(html.Li([html.Span(className="swatch", style={"background": colour}), text]))
-    items.append(
-        html.Li(
-            [
-                html.Span(className="swatch swatch-fewer"),
-                t("map.legend_fewer", lang, n=threshold),
-            ]
-        )
+    fewer = (
+        t("sensitive.legend_fewer", lang, n=threshold)
+        if wards_only
+        else t("map.legend_fewer", lang, n=threshold)
     )
-    items += [
-        html.Li(t("map.legend_h3_7", lang), className="legend-note"),
-        html.Li(t("map.legend_ward", lang), className="legend-note"),
-    ]
+    items.append(html.Li([html.Span(className="swatch swatch-fewer"), fewer]))
+    if not wards_only:
+        items += [
+            html.Li(t("map.legend_h3_7", lang), className="legend-note"),
+            html.Li(t("map.legend_ward", lang), className="legend-note"),
+        ]
     return html.Ul(items, className="pub-legend", **{"aria-label": t("map.legend", lang)})
 
 

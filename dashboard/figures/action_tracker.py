@@ -95,5 +95,5 @@ def _table(table_id, header, rows, total: int, overdue: int) -> html.Table:
             html.Tbody(rows),
         ],
         id=table_id,
-        className="data-table tracker-table",
+        className="table data-table tracker-table",
     )

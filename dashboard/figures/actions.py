@@ -319,10 +319,14 @@ def _span(row: dict) -> tuple[date, date] | None:
     return (start, end) if end >= start else (end, start)
 
 
-def actions_timeline(actions: pd.DataFrame, statuses: Sequence[str] = MAPPED_STATUSES):
+def actions_timeline(
+    actions: pd.DataFrame,
+    statuses: Sequence[str] = MAPPED_STATUSES,
+    date_range: tuple[date, date] | None = None,
+) -> go.Figure:
     """A Gantt-style chart: one bar per action from its start (or decision) to its
     completion (or due date), coloured by kind, solid when done and hatched while
-    planned or under way. Lay it beside a trend chart on the same dates."""
+    planned or under way. Lay it beside a trend chart with the same `date_range`."""
     fig = go.Figure()
     rows = [r for r in actions.to_dict("records") if r["status"] in statuses and _span(r)]
     rows.sort(key=lambda r: (_span(r)[0], r["id"]))
@@ -353,7 +357,11 @@ def actions_timeline(actions: pd.DataFrame, statuses: Sequence[str] = MAPPED_STA
     theme.apply(fig)
     fig.update_layout(
         barmode="overlay",
-        xaxis={"type": "date", "tickformat": "%b %Y"},
+        xaxis={
+            "type": "date",
+            "tickformat": "%b %Y",
+            **({"range": [d.isoformat() for d in date_range]} if date_range else {}),
+        },
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"font": {"size": LEGEND_FONT_SIZE}, "orientation": "h", "y": -0.15},
         margin={"l": 10, "r": 10, "t": 10, "b": 60},

@@ -48,6 +48,8 @@ SMALL_NOTE = (
 UNLIT_COLOUR = "#000000"
 LENS_COLOURS = ("#f2f2f2", "#bdc9e1", "#67a9cf", "#1c6ea4", "#08306b")
 LENS_BINS = (0.0, 0.4, 0.5, 0.6, 0.7, 1.0001)
+# A share of fewer incidents is mostly chance: such cells are left uncoloured.
+LENS_MIN_KNOWN = 5
 
 
 def format_value(name: str, value: float | None) -> str:
@@ -104,7 +106,7 @@ def counts_table(counts: dict, periods: dict) -> html.Table:
             ),
             html.Tbody(rows),
         ],
-        className="data-table counts-table",
+        className="table data-table counts-table",
     )
 
 
@@ -141,7 +143,7 @@ def measures_table(measures: Sequence[dict], subset: str) -> html.Table:
             html.Thead(html.Tr([html.Th("Measure"), html.Th("Value"), html.Th("Meaning")])),
             html.Tbody(rows),
         ],
-        className="data-table measures-table",
+        className="table data-table measures-table",
     )
 
 
@@ -250,10 +252,10 @@ def lens_map(
     style: str = "white-bg",
     height_px: int = 560,
 ) -> go.Figure:
-    """Cells coloured by their share of incidents after dark (of those with a known
-    time), the dark hot spots with no light planned outlined thick in black, and the
+    """Cells with at least LENS_MIN_KNOWN incidents of known time coloured by their
+    share after dark, the dark hot spots with no light planned outlined thick in black, and the
     lighting actions drawn above."""
-    shown = lens[lens["known"] > 0]
+    shown = lens[lens["known"] >= LENS_MIN_KNOWN]
     bins = pd.cut(shown["share"], LENS_BINS, right=False, labels=False).fillna(0).astype(int)
     labels = ["under 40 %", "40–50 %", "50–60 %", "60–70 %", "70 % or more"]
     trace = go.Choroplethmap(
@@ -328,7 +330,7 @@ def unlit_table(unlit: pd.DataFrame, top: int = 10) -> html.Table | html.P:
             ),
             html.Tbody(rows),
         ],
-        className="data-table",
+        className="table data-table",
     )
 
 

@@ -13,10 +13,12 @@ import dash
 from dash import dcc, html
 
 from dashboard import components, filters, ids
+from dashboard.figures.evaluation import LENS_MIN_KNOWN
 from geodata.db import get_engine
 from geodata.evaluation import CONTROL_CELLS, RING_METRES, TARGET_METRES
 from geodata.queries import actions as queries
 from geodata.queries import wards
+from geodata.stats.after_dark import MIN_COUNT, MIN_SHARE
 
 dash.register_page(
     __name__,
@@ -37,6 +39,13 @@ CONTROL_MODES = (
     },
     {"label": "Wards I choose", "value": "wards"},
     {"label": "Hexagons I choose", "value": "cells"},
+)
+LENS_NOTE = (
+    "The last 12 months of the chosen categories. Darker hexagons had more of their "
+    "incidents between sunset and sunrise (hexagons with fewer than "
+    f"{LENS_MIN_KNOWN} incidents of known time are left blank). Black outlines mark "
+    f"places with at least {MIN_COUNT} incidents of known time, over {MIN_SHARE:.0%} of "
+    "them after dark, and no lighting action planned, under way or done."
 )
 _GRAPH = {"displaylogo": False, "scrollZoom": True, "responsive": True}
 
@@ -186,13 +195,7 @@ def layout(action=None, categories=None, **_query) -> html.Div:
             html.Div(id=ids.EVAL_RESULTS, className="panels"),
             html.Ul(id=ids.EVAL_NOTES, className="notes"),
             html.H2("After dark: dark hot spots with no light planned"),
-            html.P(
-                "The last 12 months of the chosen categories. Darker hexagons had more of "
-                "their incidents between sunset and sunrise; black outlines mark places "
-                "with at least 10 incidents of known time, over 60 % of them after dark, "
-                "and no lighting action planned, under way or done.",
-                className="note",
-            ),
+            html.P(LENS_NOTE, className="note"),
             html.P(id=ids.EVAL_LENS_STATUS, className="status", role="status"),
             dcc.Graph(id=ids.EVAL_LENS_MAP, className="map-graph", config=_GRAPH),
             html.Div(id=ids.EVAL_LENS_TABLE, className="table-wrap"),

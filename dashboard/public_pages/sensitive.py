@@ -9,7 +9,7 @@ from dash import html
 
 from dashboard import ids
 from dashboard import public_view as view
-from dashboard.callbacks.public import quarter_options, sensitive_content
+from dashboard.callbacks.public import legend, quarter_options, sensitive_content
 from dashboard.i18n import category, language, t
 from geodata.db import get_engine
 from geodata.queries import public, wards
@@ -52,6 +52,7 @@ def layout(lang=None, **_query) -> html.Div:
             role="search",
         ),
         html.Img(id=ids.PUB_SENS_IMAGE, src=src, alt=alt, className="pub-map"),
+        legend(lang, wards_only=True),
         html.Div(table, id=ids.PUB_SENS_TABLE, **{"aria-live": "polite"}),
     ]
     return view.frame("/sensitive", lang, content, wards.ward_attributions(engine))

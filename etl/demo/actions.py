@@ -290,9 +290,8 @@ def plant_actions(
     first = len(events) + 1
     corner.insert(0, "event_id", [f"E{first + i:05d}" for i in range(len(corner))])
     events = pd.concat([events, corner[events.columns]], ignore_index=True)
-    footbridge = _footbridge_place(geography, site)
     if FOOTBRIDGE not in {p.name for p in geography.places}:
-        geography.places.append(footbridge)
+        geography.places.append(_footbridge_place(geography, site))
     light_dates = _dates(start, LIGHT_DAYS)
     events, effect = _light_effect(rng, geography, events, light, site, light_dates["completed_on"])
     events = events.sort_values(["occurred_at", "event_id"], kind="stable", ignore_index=True)
@@ -307,30 +306,13 @@ def plant_actions(
                 "People feel unsafe on the footpath", **_dates(start, PATH_DAYS)),
         *_other_actions(geography, spots, spot, (path_mid.x, path_mid.y), reference),
     ]  # fmt: skip
-    lat, lon = geography.projection.to_latlon(light.x, light.y)
     truth = {
-        "light": {
-            "action_ref": "DEMO-LIGHT-1",
-            "place": light.name,
-            "hot_spot": spot.id,
-            "lat": round(float(lat), 6),
-            "lon": round(float(lon), 6),
-            "radius_m": LIGHT_RADIUS_M,
-            "ring_m": list(RING_M),
-            "effect": LIGHT_EFFECT,
-            "displaced_share": DISPLACED_SHARE,
-            "expected_wdq": -DISPLACED_SHARE,
-            "category": "robbery",
-            "night_only": True,
-            "dark_corner": {"events": int(len(corner)), "sigma_m": DARK_CORNER_SIGMA_M},
-            "displaced_to": footbridge.name,
-            **effect,
-        },
+        "light": _light_truth(geography, light, spot, len(corner), effect),
         "path": {"action_ref": "DEMO-PATH-1", "effect": 0.0},
         "actions": [
             {"action_ref": a["action_ref"], "status": a["status"], "due_on": _iso(a["due_on"])}
             for a in actions
-        ],  # fmt: skip
+        ],
         "overdue_on_reference_date": [
             a["action_ref"]
             for a in actions
@@ -340,6 +322,27 @@ def plant_actions(
         ],
     }
     return events, pd.DataFrame(actions), truth
+
+
+def _light_truth(geo: Geography, light: Place, spot: HotSpot, added: int, effect: dict) -> dict:
+    lat, lon = geo.projection.to_latlon(light.x, light.y)
+    return {
+        "action_ref": "DEMO-LIGHT-1",
+        "place": light.name,
+        "hot_spot": spot.id,
+        "lat": round(float(lat), 6),
+        "lon": round(float(lon), 6),
+        "radius_m": LIGHT_RADIUS_M,
+        "ring_m": list(RING_M),
+        "effect": LIGHT_EFFECT,
+        "displaced_share": DISPLACED_SHARE,
+        "expected_wdq": -DISPLACED_SHARE,
+        "category": "robbery",
+        "night_only": True,
+        "dark_corner": {"events": int(added), "sigma_m": DARK_CORNER_SIGMA_M},
+        "displaced_to": FOOTBRIDGE,
+        **effect,
+    }
 
 
 def _iso(value: date | None) -> str | None:

@@ -178,3 +178,44 @@ def ingest_dated(engine, files: list[DatedFile]) -> list[dict]:
         finally:
             dated.dispose()
     return reports
+
+
+def load_order(build, start: date, police: list[DatedFile]) -> list[DatedFile]:
+    """Every agency file in the order the demo loads it: each agency's registers as
+    written (the same order as without status progressions, so placement from text,
+    which learns an agency's usual wards as its files load, is unchanged), each dated
+    as of the end of the months it covers; then the status re-issues, oldest first,
+    so every case's statuses arrive in the order they happened."""
+    from etl.demo.dialects import DIALECTS
+
+    dated = {f.path: f for f in police if not f.update}
+    out: list[DatedFile] = []
+    for group in build.files:
+        span = 12 // DIALECTS[group.agency.dialect].files_per_year
+        for k, path in enumerate(group.paths):
+            as_of = dated[path].as_of if path in dated else _quarter_end(start, k, span)
+            out.append(DatedFile(path, group.agency, as_of, False))
+    return out + [f for f in police if f.update]
+
+
+def model_truth(files: list[DatedFile]) -> dict:
+    """What the status progressions planted, for truth.json."""
+    return {
+        "shares": {
+            "investigated": INVESTIGATED,
+            "taken_to_court_of_investigated": TO_COURT,
+            "convicted_of_court": CONVICTED,
+            "acquitted_of_court": ACQUITTED,
+            "withdrawn_of_investigated_not_in_court": WITHDRAWN,
+            "resolved_locally_of_not_investigated": RESOLVED_LOCALLY,
+        },
+        "mean_days": MEAN_DAYS,
+        "files": [
+            {
+                "file": f"{f.path.parent.name}/{f.path.name}",
+                "as_of": f.as_of.isoformat(),
+                "status_update": f.update,
+            }
+            for f in files
+        ],  # fmt: skip
+    }

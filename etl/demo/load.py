@@ -1,8 +1,16 @@
 """`observatory demo`: build the seeded demo's files, then load them like real data
-(wards through the boundary loader, every agency file through `ingest`)."""
+(wards through the boundary loader, every agency file through `ingest`).
+
+The police registers carry case statuses that move along the justice chain over the
+year (etl.demo.justice): each quarterly file shows its cases as at the quarter's end,
+and re-issues repeat the cases that moved on later. Files load in that order, each
+dated as of its day. Running the demo again skips the files already imported whole:
+loading an old quarter's file again would move its cases' statuses back.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -12,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from etl.demo import actions as demo_actions
+from etl.demo import justice as demo_justice
 from etl.demo import surveys as demo_surveys
 from etl.demo import truth as truth_files
-from etl.demo.agencies import Agency, agency_records, build_agencies
+from etl.demo.agencies import agency_records, build_agencies
 from etl.demo.geography import Geography, generated_town, real_wards
 from etl.demo.model import choose_hot_spots, model_truth, period_for, true_events
 from etl.demo.writers import AgencyFiles, write_agency
@@ -32,6 +42,8 @@ class DemoBuild:
     events: pd.DataFrame
     files: list[AgencyFiles] = field(default_factory=list)
     survey: demo_surveys.SurveyDemo | None = None
+    # Every agency file in load order with the day it describes, status re-issues last.
+    dated: list[demo_justice.DatedFile] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -100,6 +112,9 @@ def build_demo(
         geo = generated_town(geo_rng)
     spots = choose_hot_spots(model_rng, geo)
     events = true_events(model_rng, geo, spots, start, end)
+    events, actions, action_truth = demo_actions.plant_actions(
+        events, geo, np.random.default_rng([seed, 5]), spots, start, end, reference
+    )
     _prepare_folder(folder)
     build = DemoBuild(folder, geo, events)
     names = dict(zip(geo.codes, geo.names, strict=True))
@@ -109,11 +124,16 @@ def build_demo(
         build.files.append(
             write_agency(writer_rng, agency, records, names, folder / AGENCY_FOLDER, start)
         )
+    police = demo_justice.apply_status_progressions(np.random.default_rng([seed, 10]), build, start)
+    build.dated = demo_justice.load_order(build, start, police)
     _write_geography(folder, geo)
+    demo_actions.write_actions(folder, actions)
     build.survey = demo_surveys.build_survey(np.random.default_rng([seed, 9]), build, start, end)
     (folder / README).write_bytes(_readme(geo, seed, start, end))
     truth = _truth(seed, reference, start, end, geo, spots, events, agencies, build)
+    truth["actions"] = action_truth
     truth["survey"] = build.survey.truth
+    truth["justice"] = demo_justice.model_truth(build.dated)
     (folder / truth_files.TRUTH_FILE).write_bytes(truth_files.dumps(truth))
     return build
 
@@ -181,36 +201,44 @@ def _truth(seed, reference, start, end, geo, spots, events, agencies, build) -> 
     }
 
 
-def _ingest(engine, files: list[AgencyFiles]) -> list[dict]:
-    from etl.ingest import ingest_files
+def _ingest(engine, dated: list[demo_justice.DatedFile]) -> tuple[list, list, list[str]]:
+    """Ingest every file not imported whole before, each dated as of its day: (reports
+    of the registers, reports of the status re-issues, names of the files skipped)."""
+    from geodata.queries.sources import imported_file_hashes
 
+    done = imported_file_hashes(engine)
     reports: list[dict] = []
-    for group in files:
-        agency: Agency = group.agency
-        reports += ingest_files(
-            group.paths,
-            agency=agency.name,
-            agency_type=agency.agency_type,
-            progress=False,
-            engine=engine,
-        )
-    return reports
+    updates: list[dict] = []
+    skipped: list[str] = []
+    for dated_file in dated:
+        if hashlib.sha256(dated_file.path.read_bytes()).hexdigest() in done:
+            skipped.append(dated_file.path.name)
+            continue
+        loaded = demo_justice.ingest_dated(engine, [dated_file])
+        (updates if dated_file.update else reports).extend(loaded)
+    return reports, updates, skipped
 
 
 @dataclass
 class DemoRun:
     build: DemoBuild
     ward_summary: str
-    reports: list[dict]
+    reports: list[dict]  # the agency registers loaded by this run
     seconds: float
     notes: list[str] = field(default_factory=list)
+    status_reports: list[dict] = field(default_factory=list)  # status re-issues loaded
+    already_imported: list[str] = field(default_factory=list)  # files skipped
+
+    def status_updates(self) -> int:
+        return sum(int(r.get("updated") or 0) for r in self.status_reports)
 
     def total(self, key: str) -> int:
         return sum(int(r.get(key) or 0) for r in self.reports)
 
     def summary(self) -> str:
         geo, build = self.build.geography, self.build
-        failed = [f"{r['file']}: {r.get('error')}" for r in self.reports if r.get("failed")]
+        loaded = self.reports + self.status_reports
+        failed = [f"{r['file']}: {r.get('error')}" for r in loaded if r.get("failed")]
         lines = [
             f"{geo.label}: {len(geo.codes)} wards, {len(geo.places)} places, "
             f"{len(geo.roads)} roads",
@@ -221,6 +249,16 @@ class DemoRun:
             f"inserted, {self.total('updated'):,} updated, {self.total('unchanged'):,} "
             f"unchanged, {self.total('quarantined'):,} quarantined "
             f"({len(build.planted_bad_rows)} bad rows planted)",
+            f"justice chain: {len(self.status_reports)} status re-issues loaded, "
+            f"{self.status_updates():,} cases moved on",
+            *(
+                [
+                    f"already imported: {len(self.already_imported)} files skipped "
+                    "(loaded before and unchanged since)"
+                ]
+                if self.already_imported
+                else []
+            ),
             *(f"FAILED {line}" for line in failed),
             *self.notes,
             f"truth: {build.folder / truth_files.TRUTH_FILE}",
@@ -249,10 +287,16 @@ def run_demo(
     wards = load_ward_frame(engine, geo.wards, attribution=geo.attribution)
     # Before the agency files: rows without GPS are placed from their text on ingest.
     places = load_gazetteer(engine, build.folder / truth_files.PLACES_FILE, source="demo")
-    reports = _ingest(engine, build.files)
+    reports, updates, skipped = _ingest(engine, build.dated)
     notes = demo_surveys.load_survey_demo(engine, build.survey)
+    actions_file = build.folder / demo_actions.ACTIONS_FILE
+    if actions_file.exists():
+        from geodata.actions import load_actions
+
+        notes.append(f"actions: {load_actions(engine, actions_file).summary()}")
     notes = [f"gazetteer: {places.summary()}", *notes]
-    return DemoRun(build, wards.summary(), reports, time.perf_counter() - began, notes)
+    seconds = time.perf_counter() - began
+    return DemoRun(build, wards.summary(), reports, seconds, notes, updates, skipped)
 
 
 def load_demo(

@@ -123,6 +123,19 @@ def _unsafe_place_weights(geo, events: pd.DataFrame, code: str) -> tuple[list, n
     return candidates, weight / weight.sum()
 
 
+def _victims(rng: np.random.Generator, ward: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """Who was victimised: in each ward n x p respondents (rounded at random), chosen
+    at random. Fixing the count rather than drawing each respondent keeps the round's
+    estimate close to the planted dark figure, so the demo shows it rather than luck."""
+    out = np.zeros(len(ward), dtype=bool)
+    for code in np.unique(ward):
+        at = np.flatnonzero(ward == code)
+        expected = len(at) * p[code]
+        count = int(expected) + int(rng.random() < expected - int(expected))
+        out[rng.choice(at, size=count, replace=False)] = True
+    return out
+
+
 def _answers(rng, n: int, p, yes: str, no: str, missing: str, missing_share: float) -> list:
     draw = rng.random(n) < p
     gone = rng.random(n) < missing_share
@@ -140,12 +153,11 @@ def _respondents(rng, build, end: date) -> tuple[pd.DataFrame, dict]:
     frame = pd.DataFrame({"ward": ward, "weight": weights})
     truth_p = {}
     for category, factor in DARK_FIGURE.items():
-        p = np.array([factor * counts.get((w, category), 0) / households[w] for w in ward])
         truth_p[category] = {
             w: float(min(factor * counts.get((w, category), 0) / households[w], 0.6))
             for w in geo.codes
         }
-        frame[category] = rng.random(RESPONDENTS) < np.minimum(p, 0.6)
+        frame[category] = _victims(rng, ward, truth_p[category])
     dark = _dark_share(build.events).reindex(codes).fillna(0.4)
     unsafe_p = np.clip(0.25 + 1.2 * (dark - 0.35), 0.1, 0.9)
     station = _station_of_ward(build)

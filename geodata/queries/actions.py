@@ -53,6 +53,10 @@ def actions_frame(engine: Engine, statuses: tuple[str, ...] | None = None) -> pd
     with engine.connect() as conn:
         frame = pd.read_sql(text(f"{_ACTIONS} {where} ORDER BY a.id"), conn, params=params)
     frame["geometry"] = [json.loads(g) if isinstance(g, str) else None for g in frame["geometry"]]
+    # None, not NaN, where an action touches no ward (pandas would make it a float).
+    frame["wards"] = pd.Series(
+        [w if isinstance(w, str) else None for w in frame["wards"]], index=frame.index, dtype=object
+    )
     for column in ("decided_on", "started_on", "due_on", "completed_on"):
         frame[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in frame[column]]
     return frame
@@ -87,8 +91,9 @@ def _tracker(engine: Engine, as_of: date) -> pd.DataFrame:
     frame["overdue"] = (open_ & days.gt(0)).astype(bool)
     frame["days_overdue"] = days.where(frame["overdue"], 0).fillna(0).astype(int)
     frame["status_order"] = frame["status"].map({s: i for i, s in enumerate(ACTION_STATUSES)})
+    frame["due"] = due
     frame = frame.sort_values(
-        ["status_order", "overdue", "days_overdue", "due_on", "id"],
+        ["status_order", "overdue", "days_overdue", "due", "id"],
         ascending=[True, False, False, True, True],
         kind="mergesort",
         na_position="last",

@@ -1,5 +1,6 @@
 """Reads behind the analytics pages (hot spots, crime clock, trends), all from the
-pre-aggregated tables geodata.aggregates keeps in step with every load.
+pre-aggregated tables geodata.aggregates keeps in step with every load, except
+`placed_counts` (the aggregates do not keep which incidents sit on a place's point).
 
 Every function takes the engine and the same hashable filters (tuples, never lists):
 
@@ -26,8 +27,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from geodata.aggregates import _weight_sql, count_unit
 from geodata.cache import cached
 from geodata.h3grid import RESOLUTIONS
+from geodata.stats.aoristic import aoristic_hours
 
 CELLS = "incident_cells_daily"
 HOURS = "incident_hours_daily"
@@ -142,6 +145,76 @@ def cell_counts(
     ).replace("WHERE", f"WHERE h3_{res} IS NOT NULL AND", 1)
     frame = _read(engine, f"SELECT * FROM ({sql}) t WHERE count > 0", q.params)
     return frame.astype({"h3": "int64", "count": "float64"})
+
+
+# Incidents placed from their location text on a gazetteer place's point, under the
+# aggregates' column names so build_query's WHERE applies unchanged. The count unit's
+# weight is taken over all incidents, as the aggregates take it.
+_PLACED = """
+SELECT {columns} FROM (
+    SELECT i.occurred_from::date AS day, i.category, i.agency_id, i.ward_code,
+           i.h3_7, i.h3_8, i.h3_9, i.occurred_from, i.occurred_to, i.time_known,
+           i.geocode_method, i.place_id, p.kind, ST_Y(i.geom) AS lat, ST_X(i.geom) AS lon,
+           {weight} AS n
+    FROM incidents i LEFT JOIN places p ON p.id = i.place_id
+) t
+WHERE geocode_method = 'gazetteer' AND place_id IS NOT NULL AND h3_9 IS NOT NULL
+  AND {where}
+{group}
+"""
+_PLACE_KEYS = "h3_{res} AS cell, lat, lon, kind"
+
+
+@cached
+def placed_counts(
+    engine: Engine,
+    res: int,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+    cell: int | None = None,
+) -> pd.DataFrame:
+    """The part of `cell_counts` that sits on a gazetteer place's point because only a
+    location text placed it: cell (int64 at `res`), lat, lon, kind (the place's), count.
+
+    Same filters and values as cell_counts (with a band, each incident's aoristic
+    share inside it), so every count here is part of its cell's count there.
+    """
+    _check_res(res)
+    q = build_query(start, end, categories, agencies, wards, counties, (), cell)
+    keys = _PLACE_KEYS.format(res=res)
+    weight = _weight_sql(count_unit())
+    if not hours:
+        sql = _PLACED.format(
+            columns=f"{keys}, sum(n) AS count",
+            weight=weight,
+            where=q.where,
+            group="GROUP BY 1, 2, 3, 4",
+        )
+        frame = _read(engine, sql, q.params)
+    else:
+        columns = f"{keys}, n, occurred_from, occurred_to, time_known"
+        rows = _read(
+            engine,
+            _PLACED.format(columns=columns, weight=weight, where=q.where, group=""),
+            q.params,
+        )
+        # The band's share of each incident, as the hours aggregate holds it.
+        spread = aoristic_hours(rows["occurred_from"], rows["occurred_to"], rows["time_known"])
+        hour = spread["hour"].to_numpy("datetime64[h]").astype(np.int64) % 24
+        band = np.isin(hour, sorted({int(h) % 24 for h in hours}))
+        at = spread["incident"].to_numpy()[band]
+        share = np.bincount(at, spread["weight"].to_numpy()[band], minlength=len(rows))
+        rows["count"] = rows["n"].to_numpy(float) * share
+        frame = rows.groupby(["cell", "lat", "lon", "kind"], dropna=False, as_index=False)[
+            "count"
+        ].sum()
+    frame = frame[frame["count"] > 0].sort_values(["cell", "lat", "lon"], ignore_index=True)
+    return frame.astype({"cell": "int64", "count": "float64"})
 
 
 @cached

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from geodata.cache import cached
+from geodata.errors import ObservatoryError
 from geodata.stats.survey_estimates import dark_figure, proportions_by_group
 
 INDICATORS = ("unsafe_after_dark", "trust_police")
@@ -39,7 +40,9 @@ def _round(engine: Engine, round_name: str) -> dict:
     rounds = survey_rounds(engine)
     found = rounds[rounds["name"] == round_name]
     if found.empty:
-        raise KeyError(round_name)
+        raise ObservatoryError(
+            f"no survey round is called {round_name!r}; load one with `observatory surveys load`."
+        )
     return found.iloc[0].to_dict()
 
 

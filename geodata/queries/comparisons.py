@@ -6,13 +6,21 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from geodata.cache import cached
-from geodata.queries.analytics import cell_counts, cell_month_counts, segment_counts, ward_counts
+from geodata.gazetteer.matching import AREA_KINDS, AREA_REACH_M, REACH_M
+from geodata.queries.analytics import (
+    cell_counts,
+    cell_month_counts,
+    placed_counts,
+    segment_counts,
+    ward_counts,
+)
 from geodata.stats.emerging import emerging_hotspots
-from geodata.stats.hotspots import hotspots
+from geodata.stats.hotspots import hotspots, share_over_reach
 from geodata.stats.trends import compstat_table, period_comparison, periods
 
 
@@ -103,13 +111,18 @@ def gi_cells(
 ) -> pd.DataFrame:
     """Getis-Ord Gi* with FDR for the cells at `res` (geodata.stats.hotspots): one row
     per cell of the study grid (cells with incidents and their ring of empty
-    neighbours) with cell, count, gi_z, p_value, q_value, bin (-3..3), label."""
-    counts = cell_counts(
-        engine, res, start, end, categories, agencies, wards, counties, hours, cell
-    )
+    neighbours) with cell, count, gi_z, p_value, q_value, bin (-3..3), label.
+
+    Incidents placed only by a place name count evenly over the place's reach (its
+    point is not where they happened), so `count` can be fractional."""
+    filters = (start, end, categories, agencies, wards, counties, hours, cell)
+    counts = cell_counts(engine, res, *filters)
     if counts.empty:
         return hotspots(pd.DataFrame({"cell": pd.Series([], "int64"), "count": []}))
-    return hotspots(counts.rename(columns={"h3": "cell"}))
+    placed = placed_counts(engine, res, *filters)
+    area = placed["kind"].isin(AREA_KINDS).to_numpy()
+    placed = placed.assign(reach_m=np.where(area, AREA_REACH_M, REACH_M))
+    return hotspots(share_over_reach(counts.rename(columns={"h3": "cell"}), placed, res))
 
 
 @cached

@@ -20,3 +20,10 @@ def agency_summary(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         frame = pd.read_sql(sql, conn)
     return frame.astype({"incidents": "int64"})
+
+
+def imported_file_hashes(engine: Engine) -> frozenset[str]:
+    """The sha256 of every file whose import completed (its report is stored)."""
+    sql = text("SELECT DISTINCT file_sha256 FROM imports WHERE report <> '{}'::jsonb")
+    with engine.connect() as conn:
+        return frozenset(conn.execute(sql).scalars())

@@ -46,6 +46,7 @@ def upgrade() -> None:
     for table in ("incident_cells_daily", "incident_hours_daily"):
         op.create_index(f"ix_{table}_day", table, ["day"])
         op.create_index(f"ix_{table}_agency_id", table, ["agency_id"])
+        op.create_index(f"ix_{table}_ward_code", table, ["ward_code"])
     # A database upgraded with incidents in it gets its aggregates now, not at the
     # next ingest. The refresh lives with the tables' owner, geodata.aggregates.
     from geodata.aggregates import refresh_aggregates
