@@ -4,9 +4,9 @@
   `geodata.h3grid.points_to_cells` does);
 - COPY: rows per second of the same CSV file copied into an unindexed table of text
   columns, with no parsing, placing or hashing;
-- point in polygon: the loader's own ward assignment query (ST_Covers through the
-  wards' GiST index) over the same points, alone; and GEOS in process (shapely's
-  STRtree with prepared polygons) beside it, the alternative floor.
+- point in polygon: ST_Covers through the wards' GiST index over the same points,
+  alone, in the loader's form (a probe per point) and ward-major (a probe per ward);
+  and GEOS in process (shapely's STRtree, prepared polygons) beside them.
 """
 
 from __future__ import annotations
@@ -63,18 +63,15 @@ def copy_rows_per_second(engine: Engine, path: Path, rows: int, label: str) -> F
     )
 
 
-def _ward_assignment_sql() -> str:
-    """The loader's own query when it has one, else the same shape written here."""
-    try:
-        from geodata.incident_store import WARD_ASSIGNMENT
-
-        return WARD_ASSIGNMENT
-    except ImportError:
-        return """
-        SELECT s.*, w.code AS ward_code FROM stage_incidents s
-        LEFT JOIN LATERAL (SELECT code FROM wards
-            WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326))
-            ORDER BY code LIMIT 1) w ON true"""
+# Point-major, the loader's form: one GiST probe into the wards per staged point.
+POINT_MAJOR = """
+SELECT count(w.code) FROM stage_incidents s
+LEFT JOIN LATERAL (
+    SELECT code FROM wards
+    WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326))
+    ORDER BY code LIMIT 1
+) w ON true
+"""
 
 
 # Ward-major: one index probe per ward into the staged points (1,450 probes) instead
@@ -123,9 +120,7 @@ def postgis_pip_per_second(engine: Engine, lat, lon, h3_7, label: str) -> list[F
             copy.write(sink.getvalue().to_pybytes())
         conn.execute(text("ANALYZE stage_incidents"))
         started = time.perf_counter()
-        placed = conn.execute(
-            text(f"SELECT count(ward_code) FROM ({_ward_assignment_sql()}) q")
-        ).scalar_one()
+        placed = conn.execute(text(POINT_MAJOR)).scalar_one()
         seconds = time.perf_counter() - started
         started = time.perf_counter()
         conn.execute(
@@ -143,7 +138,7 @@ def postgis_pip_per_second(engine: Engine, lat, lon, h3_7, label: str) -> list[F
         Figure(
             f"floor.pip_postgis.{label}",
             {"rows/s": len(lat) / seconds, "seconds": seconds, "in_a_ward": placed / len(lat)},
-            "the loader's ST_Covers ward assignment alone",
+            "ST_Covers, one GiST probe into the wards per point (the loader's form)",
         ),
         Figure(
             f"floor.pip_postgis_ward_major.{label}",

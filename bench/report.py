@@ -100,7 +100,8 @@ class Suite:
         print(figure.line(), flush=True)
 
     def run(self, name: str, fn: Callable[[], Iterable[Figure]]) -> None:
-        """Run one figure function; a missing component prints `n/a`, an error one line."""
+        """Run one figure function (a list or a generator of figures, printed as they
+        come); a missing component prints `n/a`, an error one line."""
         try:
             for figure in fn():
                 self.add(figure)

@@ -168,21 +168,17 @@ def query_section(run: Run, large: int) -> None:
     from bench import queries
 
     lab, engine, repeat = label(large), run.engine, run.repeat
-    run.suite.run(
-        f"query.hex_counts.{lab}", lambda: list(queries.hex_map_figures(engine, lab, repeat))
-    )
-    run.suite.run(
-        f"query.map_page.{lab}", lambda: list(queries.map_page_figures(engine, lab, repeat))
-    )
+    run.suite.run(f"query.hex_counts.{lab}", lambda: queries.hex_map_figures(engine, lab, repeat))
+    run.suite.run(f"query.map_page.{lab}", lambda: queries.map_page_figures(engine, lab, repeat))
     for figure, module, name, resolutions in queries.AGGREGATES:
         run.suite.run(
             f"query.{figure}.{lab}",
-            lambda f=figure, m=module, n=name, r=resolutions: list(
-                queries.aggregate_figures(engine, f, m, n, r, lab, repeat)
+            lambda f=figure, m=module, n=name, r=resolutions: queries.aggregate_figures(
+                engine, f, m, n, r, lab, repeat
             ),
         )
     events = queries.incident_frame(run.frame(large), run.wards.codes)
-    run.suite.run(f"stats.{lab}", lambda: list(queries.stats_figures(events, lab, repeat)))
+    run.suite.run(f"stats.{lab}", lambda: queries.stats_figures(events, lab, repeat))
 
 
 def callback_section(run: Run, large: int) -> None:
@@ -191,7 +187,7 @@ def callback_section(run: Run, large: int) -> None:
     lab = label(large)
     run.suite.run(
         f"callback.{lab}",
-        lambda: list(callbacks.callback_figures(run.engine, lab, run.repeat)),
+        lambda: callbacks.callback_figures(run.engine, lab, run.repeat),
     )
 
 

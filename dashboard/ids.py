@@ -260,3 +260,41 @@ FB_STATION_TABLE = "fb-station-table"
 FB_RATINGS = "fb-ratings"
 FB_COMPLAINTS = "fb-complaints"
 FB_TRUST = "fb-trust"
+
+# Place review page (/review): texts the ETL could not place confidently.
+REV_STATUS = "rev-status"
+REV_QUEUE = "rev-queue"  # the table of texts, most frequent first
+REV_PICK = "rev-pick"  # pattern-matching: {"type": REV_PICK, "index": text value}
+REV_TEXT = "rev-text"  # dropdown: the text under review (value: JSON [location, ward])
+REV_CURRENT = "rev-current"  # where its rows are now
+REV_SUGGESTION = "rev-suggestion"  # dropdown: place:ID or ward:CODE
+REV_MAP = "rev-map"
+REV_MAP_ATTRIBUTION = "rev-map-attribution"
+REV_CLICK = "rev-click"  # dcc.Store: the last point clicked on the map (set in the browser)
+REV_BIND = "rev-bind"  # hidden: output of the browser-side click binding
+REV_NEW_NAME = "rev-new-name"
+REV_NEW_KIND = "rev-new-kind"
+REV_NEW_POINT = "rev-new-point"
+REV_SAVE = "rev-save"
+REV_MESSAGE = "rev-message"
+REV_REFRESH = "rev-refresh"  # dcc.Store bumped after a save: the queue reloads
+
+# Linked records page (/links): groups of records that are one event.
+LNK_STATUS = "lnk-status"
+LNK_GROUPS = "lnk-groups"
+LNK_CONFIRM = "lnk-confirm"  # pattern-matching: {"type": LNK_CONFIRM, "index": group id}
+LNK_SPLIT = "lnk-split"  # pattern-matching: {"type": LNK_SPLIT, "index": incident id}
+LNK_MESSAGE = "lnk-message"
+LNK_REFRESH = "lnk-refresh"
+
+# Completeness page (/completeness): which agencies saw which events.
+CMP_STATUS = "cmp-status"
+CMP_TABLE = "cmp-table"
+CMP_ESTIMATES = "cmp-estimates"
+CMP_ASSUMPTIONS = "cmp-assumptions"
+
+# The forum actions' timeline beside the trend chart (trends page; callback in
+# dashboard.callbacks.actions).
+TREND_ACTIONS = "trend-actions"
+CMP_GRAPH = "cmp-graph"
+CMP_LOAD = "cmp-load"  # hidden: fires the page's one callback when it opens

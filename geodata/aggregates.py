@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geodata import settings
+from geodata.errors import ObservatoryError
 from geodata.stats.aoristic import _date_only_weekdays, aoristic_hours, epoch_seconds
 from geodata.stats.daylight import daylight_share
 
@@ -40,13 +42,16 @@ _ANALYZE_FROM_ROWS = 10_000  # planner statistics are worth refreshing past this
 
 
 def count_unit() -> str:
-    """What one incident counts as: `records` (every agency's row counts once).
-
-    The one place the unit is decided: with `events`, records an agency linked as one
-    event (event_group_id) share one count between them. OBSERVATORY_COUNT_UNIT will
-    choose it once linked records are loaded (issue #3).
-    """
-    return "records"
+    """What one incident counts as (setting OBSERVATORY_COUNT_UNIT): `events` (records
+    of several agencies linked as one event, event_group_id, share one count between
+    them; a record in no group is its own event) or `records` (every row counts once).
+    The one place the unit is decided."""
+    unit = (settings.get("OBSERVATORY_COUNT_UNIT") or "events").strip().lower()
+    if unit not in COUNT_UNITS:
+        raise ObservatoryError(
+            f"OBSERVATORY_COUNT_UNIT is {unit!r}; set it to `events` or `records`."
+        )
+    return unit
 
 
 def _weight_sql(unit: str) -> str:

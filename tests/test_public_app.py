@@ -24,14 +24,12 @@ from geodata.categories import SENSITIVE
 from geodata.errors import ObservatoryError
 from geodata.queries import public
 from geodata.stats.suppression import DEFAULT_THRESHOLD
+from tests.public_inspection import Facts, Inspector, post_callback
 
 DEMO_SEED = 20241
 DEMO_REFERENCE = date(2024, 9, 30)
 PUBLIC_PATHS = ("/", "/clock", "/sensitive", "/actions")
 FULL_PATHS = ("/patrol", "/admin", "/hotspots", "/trends", "/meeting", "/about", "/login")
-COUNT_ATTR = re.compile(r"data-count='(\d+)'")
-LONG_DECIMAL = re.compile(r"-?\d+\.\d{4,}")
-REF_SPLIT = re.compile(r"[^A-Za-z0-9/-]+")
 
 
 # Forum actions: their titles, descriptions and agencies can name people or exact
@@ -39,12 +37,20 @@ REF_SPLIT = re.compile(r"[^A-Za-z0-9/-]+")
 PRIVATE_ACTION_TEXT = ("Lights at Mama Wanjiku's gate", "behind plot 114", "Kenya Power Ruiru")
 
 
-@pytest.fixture
-def demo(empty_db, tmp_path):
+@pytest.fixture(scope="module")
+def demo(engine, tmp_path_factory):
+    """The seeded demo through the real ETL, plus two forum actions; loaded once for
+    this module, whose tests only read."""
     from etl.demo import run_demo
+    from geodata import cache
     from geodata.actions import create_action
+    from tests.conftest import truncate_all
 
-    run_demo(DEMO_SEED, tmp_path / "demo", reference_date=DEMO_REFERENCE, engine=empty_db)
+    truncate_all(engine)
+    cache.clear()
+    empty_db = engine
+    out = tmp_path_factory.mktemp("demo")
+    run_demo(DEMO_SEED, out, reference_date=DEMO_REFERENCE, engine=empty_db)
     with empty_db.connect() as conn:
         lat, lon = conn.execute(
             text(
@@ -65,101 +71,6 @@ def demo(empty_db, tmp_path):
          "status": "agreed", "decided_on": "2024-02-01", "due_on": "2024-05-01"},
     )  # fmt: skip
     return empty_db
-
-
-class Facts:
-    """What must never appear, read straight from the database."""
-
-    def __init__(self, engine) -> None:
-        with engine.connect() as conn:
-            refs = set(conn.execute(text("SELECT record_ref FROM incidents")).scalars())
-        # A reference shows up only if its longest word does (`OB 52/07/06/2024`):
-        # responses are split into words on every character no reference holds.
-        self.refs = {max(ref.split(), key=len) for ref in refs}
-        assert min(len(r) for r in self.refs) >= 5, "too short to look for safely"
-        with engine.connect() as conn:
-            box = conn.execute(
-                text(
-                    "SELECT min(ST_Y(geom)), max(ST_Y(geom)), min(ST_X(geom)), max(ST_X(geom)) "
-                    "FROM incidents WHERE geom IS NOT NULL"
-                )
-            ).one()
-        pad = 0.5  # degrees: any number this close to the data's extent may be a position
-        self.lat = (box[0] - pad, box[1] + pad)
-        self.lon = (box[2] - pad, box[3] + pad)
-
-
-def _strings(value) -> Iterator[str]:
-    if isinstance(value, str):
-        yield unquote(value) if value.startswith("data:image/svg+xml") else value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-def _counts(value) -> Iterator[int]:
-    """Every number marked as a count: `data-count` props and SVG attributes."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "data-count":
-                yield int(item)
-            else:
-                yield from _counts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _counts(item)
-    elif isinstance(value, str) and value.startswith("data:image/svg+xml"):
-        yield from (int(n) for n in COUNT_ATTR.findall(unquote(value)))
-
-
-class Inspector:
-    def __init__(self, facts: Facts, threshold: int) -> None:
-        self.facts, self.threshold = facts, threshold
-        self.responses = 0
-        self.counts: list[int] = []
-
-    def check(self, where: str, body: bytes) -> None:
-        self.responses += 1
-        text_ = body.decode("utf-8", "replace")
-        try:
-            data = json.loads(text_)
-        except ValueError:
-            data = text_
-        strings = list(_strings(data))
-        tokens = {tok for s in strings for tok in REF_SPLIT.split(s)}
-        leaked = tokens & self.facts.refs
-        assert not leaked, f"{where}: record references {sorted(leaked)[:5]}"
-        for s in strings:
-            for number in LONG_DECIMAL.findall(s):
-                value = float(number)
-                near = self.facts.lat[0] <= value <= self.facts.lat[1] or (
-                    self.facts.lon[0] <= value <= self.facts.lon[1]
-                )
-                assert not near, f"{where}: {number} looks like a coordinate"
-        private = [p for p in PRIVATE_ACTION_TEXT if any(p in s for s in strings)]
-        assert not private, f"{where}: forum action details {private}"
-        counts = list(_counts(data))
-        small = [c for c in counts if c < self.threshold]
-        assert not small, f"{where}: counts below {self.threshold}: {small}"
-        self.counts += counts
-
-
-def _post(client, entry: dict, key: str, values: dict):
-    outputs = entry["output"] if isinstance(entry["output"], list) else [entry["output"]]
-    body = {
-        "output": key,
-        "outputs": [{"id": o.component_id, "property": o.component_property} for o in outputs],
-        "inputs": [{**i, "value": values.get((i["id"], i["property"]))} for i in entry["inputs"]],
-        "state": [{**s, "value": values.get((s["id"], s["property"]))} for s in entry["state"]],
-        "changedPropIds": [f"{i['id']}.{i['property']}" for i in entry["inputs"]],
-    }
-    if not isinstance(entry["output"], list):
-        body["outputs"] = body["outputs"][0]
-    return client.post("/_dash-update-component", json=body)
 
 
 def _month_values(engine) -> list[str]:
@@ -244,6 +155,7 @@ def _static_routes(client, index: str) -> list[str]:
 def test_no_public_response_holds_records_positions_or_small_counts(demo):
     engine = demo
     facts = Facts(engine)
+    assert set(PRIVATE_ACTION_TEXT) <= facts.private
     assert len(facts.refs) > 1000
     app = create_app(public=True)
     client = app.server.test_client()
@@ -260,7 +172,7 @@ def test_no_public_response_holds_records_positions_or_small_counts(demo):
     served = {key for key, entry in app.callback_map.items() if "callback" in entry}
     posted, bodies = set(), {}
     for key, values in _choices(engine, months):
-        response = _post(client, app.callback_map[key], key, values)
+        response = post_callback(client, app.callback_map[key], key, values)
         assert response.status_code in {200, 204}, (key, values, response.status_code)
         inspector.check(f"{key} {values}", response.data)
         posted.add(key)
@@ -280,7 +192,7 @@ def _map(client, app, start, end, chosen, lang="en") -> dict:
         (ids.PUB_MAP_CATEGORY, "value"): chosen,
         (ids.PUB_LANG, "data"): lang,
     }
-    return _post(client, app.callback_map[key], key, values).get_json()["response"]
+    return post_callback(client, app.callback_map[key], key, values).get_json()["response"]
 
 
 def _svg_units(response: dict) -> list[tuple[str, int | None]]:
@@ -328,7 +240,9 @@ def test_sensitive_categories_never_reach_the_map_and_only_wards_by_quarter(demo
                 (ids.PUB_SENS_CATEGORY, "value"): name,
                 (ids.PUB_LANG, "data"): "en",
             }
-            response = _post(client, app.callback_map[key], key, values).get_json()["response"]
+            response = post_callback(client, app.callback_map[key], key, values).get_json()[
+                "response"
+            ]
             svg = unquote(response[ids.PUB_SENS_IMAGE]["src"])
             assert "<path d=" not in svg.split("</defs>")[1]  # no hexagon, only ward shapes
             drawn = {
@@ -379,7 +293,7 @@ def test_the_public_app_has_only_its_own_pages_and_callbacks(demo):
     key = ".._pages_content.children..._pages_store.data.."
     for path in FULL_PATHS:
         values = {("_pages_location", "pathname"): path, ("_pages_location", "search"): ""}
-        page = json.dumps(_post(client, app.callback_map[key], key, values).get_json())
+        page = json.dumps(post_callback(client, app.callback_map[key], key, values).get_json())
         assert t("page.not_found", "en") in page and "patrol-" not in page, path
     # A full-app callback cannot be reached, and nobody can sign in here.
     refused = client.post(
@@ -411,7 +325,7 @@ def test_the_threshold_setting_applies_and_has_a_floor(demo, monkeypatch):
     assert any(u == "fewer" for u, _ in units)
     key = ".._pages_content.children..._pages_store.data.."
     values = {("_pages_location", "pathname"): "/", ("_pages_location", "search"): ""}
-    page = json.dumps(_post(client, app.callback_map[key], key, values).get_json())
+    page = json.dumps(post_callback(client, app.callback_map[key], key, values).get_json())
     assert "fewer than 12" in page and "fewer than 5" not in page
 
 
@@ -425,7 +339,7 @@ def test_you_said_we_did_in_kiswahili(demo):
         ("_pages_location", "search"): "?lang=sw",
     }
     page = json.dumps(
-        _post(client, app.callback_map[key], key, values).get_json(), ensure_ascii=False
+        post_callback(client, app.callback_map[key], key, values).get_json(), ensure_ascii=False
     )
     for label in ("kind.lighting", "status.done", "kind.community_meeting", "status.agreed",
                   "actions.overdue", "actions.kind", "actions.status"):  # fmt: skip

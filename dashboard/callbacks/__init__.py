@@ -9,9 +9,11 @@ from dashboard.callbacks import actions as action_callbacks
 from dashboard.callbacks import analytics as analytics_callbacks
 from dashboard.callbacks import audits as audit_callbacks
 from dashboard.callbacks import hotspots as hotspot_callbacks
+from dashboard.callbacks import links as link_callbacks
 from dashboard.callbacks import map as map_callbacks
 from dashboard.callbacks import meeting as meeting_callbacks
 from dashboard.callbacks import patrol as patrol_callbacks
+from dashboard.callbacks import review as review_callbacks
 from dashboard.callbacks import shell
 from dashboard.options import AppOptions
 
@@ -25,3 +27,5 @@ def register_callbacks(app: dash.Dash, opts: AppOptions) -> None:
     patrol_callbacks.register(app, opts)
     action_callbacks.register(app, opts)
     audit_callbacks.register(app, opts)  # and the justice and feedback pages
+    review_callbacks.register(app, opts)
+    link_callbacks.register(app, opts)  # and the completeness page

@@ -10,7 +10,7 @@ from datetime import timedelta
 import dash
 from dash import ALL, ClientsideFunction, Input, Output, Patch, State, ctx, html, no_update
 
-from dashboard import auth, components, ids
+from dashboard import auth, components, filters, ids
 from dashboard.callbacks import evaluation as evaluation_callbacks
 from dashboard.figures import action_tracker
 from dashboard.figures import actions as figures
@@ -174,6 +174,16 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     )
     def show_tracker(_refresh, view):
         return _tracker(get_engine(), view)
+
+    @app.callback(
+        Output(ids.TREND_ACTIONS, "figure"),
+        Input(ids.FILTER_DATES, "start_date"),
+        Input(ids.FILTER_DATES, "end_date"),
+    )
+    def trend_timeline(start, end):
+        start, end = filters.parse_date(start), filters.parse_date(end)
+        dates = (start, end) if start and end else None
+        return figures.actions_timeline(queries.actions_frame(get_engine()), date_range=dates)
 
     _register_form(app)
 

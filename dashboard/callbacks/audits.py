@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dash
 import numpy as np
-from dash import Input, Output, html
+from dash import Input, Output, State, html
 
 from dashboard import auth, components, ids
 from dashboard.callbacks import feedback as feedback_callbacks
 from dashboard.callbacks import justice as justice_callbacks
+from dashboard.callbacks.feedback import card
 from dashboard.figures import audits as figures
 from dashboard.figures.evaluation import empty_map
 from dashboard.options import AppOptions
@@ -25,17 +26,6 @@ NO_ROUND = "Pick a survey round."
 def percent(p: float) -> str:
     """A share as the page writes it: one decimal, "-" when unknown."""
     return "-" if p is None or np.isnan(p) else f"{p * 100:.1f}%"
-
-
-def card(label: str, value: str, value_id: str, note: str = "") -> html.Div:
-    return html.Div(
-        [
-            html.Div(label, className="headline-label"),
-            html.Div(value, id=value_id, className="headline-value"),
-            html.Div(note, className="headline-note"),
-        ],
-        className="headline",
-    )
 
 
 def _estimate_card(label: str, row, value_id: str, interval_id: str | None = None) -> html.Div:
@@ -58,7 +48,9 @@ def _estimate_card(label: str, row, value_id: str, interval_id: str | None = Non
         [
             html.Div(label, className="headline-label"),
             value,
-            html.Div(interval, id=interval_id, className="headline-note"),
+            html.Div(
+                interval, className="headline-note", **({"id": interval_id} if interval_id else {})
+            ),
             html.Div(f"{int(row['respondents']):,} answered", className="headline-note"),
         ],
         className="headline",
@@ -92,16 +84,26 @@ def unmatched_note(places) -> list:
     return [html.Strong("Named but matched to no known place: "), named]
 
 
-def _round_outputs(round_name: str | None, opts: AppOptions) -> tuple:
+def choice(options: list[dict], current, default):
+    """The picker's value once its options change: the current one while offered,
+    else the default, else the first option (a Dropdown drops a value it lacks)."""
+    values = [o["value"] for o in options]
+    for value in (current, default):
+        if value in values:
+            return value
+    return values[0] if values else None
+
+
+def _round_outputs(round_name: str | None, indicator, ward_code, opts: AppOptions) -> tuple:
     engine = get_engine()
     if not round_name:
         blank = empty_map(NO_ROUND)
-        return NO_ROUND, [], [], [], blank, blank, [], []
+        return NO_ROUND, [], [], None, [], None, blank, blank, [], []
     rounds = audits.survey_rounds(engine).set_index("name")
     indicators = audits.survey_indicators(engine, round_name)
     if indicators.empty:
         blank = empty_map("Nobody in this round answered the mapped questions.")
-        return "", [], [], [], blank, blank, [], []
+        return "", [], [], None, [], None, blank, blank, [], []
     kinds = list(dict.fromkeys(indicators["indicator"]))
     indicator_options = [{"label": figures.indicator_label(k), "value": k} for k in kinds]
     dark = audits.dark_figures(engine, round_name)
@@ -123,7 +125,9 @@ def _round_outputs(round_name: str | None, opts: AppOptions) -> tuple:
         "",
         headlines(indicators, int(rounds.loc[round_name, "respondents"])),
         indicator_options,
+        choice(indicator_options, indicator, "unsafe_after_dark"),
         area_options,
+        choice(area_options, ward_code, audits.ALL_WARDS),
         figures.perception_vs_record(perception),
         places_map,
         components.attribution_text(attributions),
@@ -140,16 +144,20 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
         Output(ids.AUD_STATUS, "children"),
         Output(ids.AUD_HEADLINES, "children"),
         Output(ids.AUD_INDICATOR, "options"),
+        Output(ids.AUD_INDICATOR, "value"),
         Output(ids.AUD_DARK_WARD, "options"),
+        Output(ids.AUD_DARK_WARD, "value"),
         Output(ids.AUD_PERCEPTION_GRAPH, "figure"),
         Output(ids.AUD_PLACES_MAP, "figure"),
         Output(ids.AUD_ATTRIBUTION, "children"),
         Output(ids.AUD_UNMATCHED, "children"),
         Input(ids.AUD_ROUND, "value"),
+        State(ids.AUD_INDICATOR, "value"),
+        State(ids.AUD_DARK_WARD, "value"),
     )
     @auth.require_role("team")
-    def update_round(round_name):
-        return _round_outputs(round_name, opts)
+    def update_round(round_name, indicator, ward_code):
+        return _round_outputs(round_name, indicator, ward_code, opts)
 
     @app.callback(
         Output(ids.AUD_INDICATOR_GRAPH, "figure"),

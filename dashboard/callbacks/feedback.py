@@ -9,12 +9,22 @@ import pandas as pd
 from dash import Input, Output, html
 
 from dashboard import auth, ids
-from dashboard.callbacks.audits import card
 from dashboard.figures import feedback as figures
 from dashboard.figures.evaluation import empty_map
 from dashboard.options import AppOptions
 from geodata.db import get_engine
 from geodata.queries import audits, feedback
+
+
+def card(label: str, value: str, value_id: str, note: str = "") -> html.Div:
+    return html.Div(
+        [
+            html.Div(label, className="headline-label"),
+            html.Div(value, id=value_id, className="headline-value"),
+            html.Div(note, className="headline-note"),
+        ],
+        className="headline",
+    )
 
 
 def station_summary(monthly: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, html, no_update
 
 from dashboard import components, filter_bar, filters, ids
+from dashboard.figures import actions as action_figures
 from dashboard.figures import hotspots as figures
 from dashboard.figures.map import hex_geojson
 from dashboard.options import AppOptions
@@ -19,6 +20,7 @@ from geodata.cache import cached, data_version
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
 from geodata.h3grid import from_hex
+from geodata.queries import actions as action_queries
 from geodata.queries import analytics, comparisons, maps, wards
 from geodata.stats.hotspots import LABELS as GI_LABELS
 
@@ -133,14 +135,16 @@ def _summary(drawn: Drawn) -> list:
 def map_figure(engine, state: filters.ViewFilters, res: str, measure: str, opts: AppOptions):
     """The whole map as the plain dict Dash sends, kept per data version."""
     drawn = drawn_for(engine, state, res, measure, opts.public)
-    return figures.choropleth(
+    figure = figures.choropleth(
         drawn.locations,
         _geojson(engine, res, drawn.locations),
         drawn.layer,
         outlines=wards.ward_outlines_geojson(engine) if res != "wards" else None,
         focus=focus_geojson(engine, state.focus),
         style=opts.map_style,
-    ).to_plotly_json()
+    )
+    # Forum actions above the hexagons (traces after data[0]: colour patches still fit).
+    return figure.to_plotly_json()
 
 
 def register(app: dash.Dash, opts: AppOptions) -> None:

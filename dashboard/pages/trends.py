@@ -34,6 +34,8 @@ def layout(**query) -> html.Div:
             html.Section(id=ids.TREND_CARDS, className="headlines", **{"aria-live": "polite"}),
             html.H2("Incidents per month by category"),
             dcc.Graph(id=ids.TREND_CATEGORY, config=_GRAPH, className="analytics-graph"),
+            html.H2("Forum actions over the same months"),
+            dcc.Graph(id=ids.TREND_ACTIONS, config=_GRAPH),
             html.H2("Incidents per month by agency"),
             dcc.Graph(id=ids.TREND_AGENCY, config=_GRAPH, className="analytics-graph"),
             html.H2("CompStat by ward"),

@@ -325,6 +325,38 @@ def add_alias(
     return key
 
 
+def add_place(
+    engine: Engine,
+    name: str,
+    kind: str | None,
+    lat: float,
+    lon: float,
+    aliases: tuple[str, ...] = (),
+) -> int:
+    """A place a reviewer adds from the review page (source `review`); its ward is the
+    loaded ward covering the point. Returns the new place's id."""
+    row, problems = _row(
+        1, {"name": name, "kind": kind, "latitude": lat, "longitude": lon, "aliases": aliases},
+        "new place",
+    )  # fmt: skip
+    if row is None:
+        raise ObservatoryError("; ".join(p.removeprefix("new place 1, ") for p in problems) + ".")
+    with engine.begin() as conn:
+        place_id = conn.execute(
+            text(
+                "INSERT INTO places (name, kind, aliases, geom, ward_code, source) "
+                "SELECT :name, :kind, :aliases, g.geom, (SELECT w.code FROM wards w "
+                "WHERE ST_Covers(w.geom, g.geom) ORDER BY w.code LIMIT 1), 'review' "
+                "FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom) g "
+                "RETURNING id"
+            ),
+            {"name": row.name, "kind": row.kind, "aliases": list(row.aliases),
+             "lat": row.lat, "lon": row.lon},
+        ).scalar_one()  # fmt: skip
+        cache.bump_version(conn)
+    return int(place_id)
+
+
 def agency_usual_wards(engine: Engine, agency_id: int, min_share: float = 0.01) -> tuple[str, ...]:
     """The wards an agency reports from: those holding at least `min_share` of its
     GPS-placed incidents (a stray far-away point does not widen its area)."""

@@ -165,6 +165,15 @@ WHERE geocode_method = 'gazetteer' AND place_id IS NOT NULL AND h3_9 IS NOT NULL
 _PLACE_KEYS = "h3_{res} AS cell, lat, lon, kind"
 
 
+def _band_share(rows: pd.DataFrame, hours: tuple[int, ...]) -> np.ndarray:
+    """Each incident's aoristic share inside the hours, as the hours aggregate holds it."""
+    spread = aoristic_hours(rows["occurred_from"], rows["occurred_to"], rows["time_known"])
+    hour = spread["hour"].to_numpy("datetime64[h]").astype(np.int64) % 24
+    band = np.isin(hour, sorted({int(h) % 24 for h in hours}))
+    at = spread["incident"].to_numpy()[band]
+    return np.bincount(at, spread["weight"].to_numpy()[band], minlength=len(rows))
+
+
 @cached
 def placed_counts(
     engine: Engine,
@@ -203,13 +212,7 @@ def placed_counts(
             _PLACED.format(columns=columns, weight=weight, where=q.where, group=""),
             q.params,
         )
-        # The band's share of each incident, as the hours aggregate holds it.
-        spread = aoristic_hours(rows["occurred_from"], rows["occurred_to"], rows["time_known"])
-        hour = spread["hour"].to_numpy("datetime64[h]").astype(np.int64) % 24
-        band = np.isin(hour, sorted({int(h) % 24 for h in hours}))
-        at = spread["incident"].to_numpy()[band]
-        share = np.bincount(at, spread["weight"].to_numpy()[band], minlength=len(rows))
-        rows["count"] = rows["n"].to_numpy(float) * share
+        rows["count"] = rows["n"].to_numpy(float) * _band_share(rows, hours)
         frame = rows.groupby(["cell", "lat", "lon", "kind"], dropna=False, as_index=False)[
             "count"
         ].sum()

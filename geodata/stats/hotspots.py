@@ -18,6 +18,7 @@ that disc before the count goes in. See docs/methods.md.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import h3
 import numpy as np
@@ -98,13 +99,21 @@ def reach_shares(lat: float, lon: float, reach_m: float, res: int) -> pd.Series:
     Cells are found as the database stores them (a point's finest cell, then its
     parents), so shares land in the cells `cell_counts` reports.
     """
+    cells, shares = _reach_shares(float(lat), float(lon), float(reach_m), int(res))
+    return pd.Series(shares, index=pd.Index(cells, dtype=np.int64))
+
+
+@lru_cache(maxsize=1 << 16)
+def _reach_shares(lat: float, lon: float, reach_m: float, res: int) -> tuple[tuple, tuple]:
+    # Cached: a gazetteer's places are few and every filter change asks for them again.
     steps = np.linspace(-1.0, 1.0, _REACH_SAMPLES + 1)
     dx, dy = (a.ravel() for a in np.meshgrid(steps, steps))
     inside = dx**2 + dy**2 <= 1.0
     north = dy[inside] * reach_m / _METRES_PER_DEGREE
     east = dx[inside] * reach_m / (_METRES_PER_DEGREE * np.cos(np.radians(lat)))
     cells = parents(points_to_cells(lat + north, lon + east, FINEST), res)
-    return pd.Series(cells).value_counts(normalize=True).sort_index()
+    found, n = np.unique(cells, return_counts=True)
+    return tuple(found.tolist()), tuple((n / n.sum()).tolist())
 
 
 def share_over_reach(counts: pd.DataFrame, placed: pd.DataFrame, res: int) -> pd.DataFrame:

@@ -1,0 +1,136 @@
+"""The place review page in headless Chromium on the seeded demo: a clerk picks a
+suggestion for the most frequent text in the queue and saves; every incident with
+that text is re-placed there, the text leaves the queue, a re-import of the agency's
+file keeps its rows where the clerk put them, and the browser console stays clean."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from dashboard import ids
+from dashboard.app import create_app
+from dashboard.figures.review import text_value
+from geodata import cache
+from geodata.gazetteer.normalise import normalise_place
+from geodata.queries import review
+from tests.linked_demo import DEMO_REFERENCE, DEMO_SEED
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_run(empty_db, tmp_path):
+    from etl.demo import run_demo
+
+    cache.clear()
+    run = run_demo(DEMO_SEED, tmp_path / "demo", reference_date=DEMO_REFERENCE, engine=empty_db)
+    return empty_db, run
+
+
+def _rows_with_key(engine, key: str) -> pd.DataFrame:
+    """Non-GPS incidents whose location text (or ward text, without one) has `key`."""
+    with engine.connect() as conn:
+        rows = pd.read_sql(
+            text(
+                "SELECT i.id, a.name AS agency, i.record_ref, i.location_text, i.ward_text, "
+                "i.geocode_method, i.geocode_confidence, i.place_id, i.ward_code, i.h3_8, "
+                "i.import_id, i.row_hash, i.updated_at FROM incidents i "
+                "JOIN agencies a ON a.id = i.agency_id WHERE i.geocode_method <> 'gps' "
+                "ORDER BY i.id"
+            ),
+            conn,
+        )
+    keys = [
+        normalise_place(loc) or normalise_place(ward)
+        for loc, ward in zip(rows.location_text, rows.ward_text, strict=True)
+    ]
+    return rows[[k == key for k in keys]].reset_index(drop=True)
+
+
+def _place(engine, place_id: int) -> tuple[str, str]:
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text("SELECT name, ward_code FROM places WHERE id = :p"), {"p": place_id}
+            ).one()
+        )
+
+
+def _queued_values(dash_duo) -> list[str]:
+    """The text each Review button of the queue table stands for."""
+    raw = dash_duo.driver.execute_script(
+        f"return Array.from(document.querySelectorAll('#{ids.REV_QUEUE} button'))"
+        ".map(function (b) { return b.id; });"
+    )
+    return [json.loads(r)["index"] for r in raw]
+
+
+def _reimport(engine, run, rows: pd.DataFrame) -> dict:
+    """Ingest again the file that last wrote the first of `rows`, dated as before."""
+    from etl.demo.justice import ingest_dated
+
+    with engine.connect() as conn:
+        name = conn.execute(
+            text("SELECT file_name FROM imports WHERE id = :i"), {"i": int(rows.import_id[0])}
+        ).scalar_one()
+    (dated,) = [d for d in run.build.dated if d.path.name == name]
+    (report,) = ingest_dated(engine, [dated])
+    return report
+
+
+def test_resolving_the_top_text_re_places_all_its_rows(dash_duo, demo_run):
+    engine, run = demo_run
+    queue = review.review_queue.uncached(engine)
+    assert len(queue) > 3 and queue["records"].is_monotonic_decreasing
+    top = queue.iloc[0].to_dict()
+    assert top["records"] > 1, "the top text repeats: one save re-places several rows"
+    places = [s for s in top["suggestions"] if s["value"].startswith("place:")]
+    assert places, f"the demo's top text has a place among its suggestions: {top}"
+    chosen = places[0]
+    place_id = int(chosen["value"].removeprefix("place:"))
+    place_name, place_ward = _place(engine, place_id)
+    key = normalise_place(top["alias_text"])
+    before = _rows_with_key(engine, key)
+    assert len(before) >= top["records"]
+    assert ((before.place_id != place_id) | (before.geocode_confidence < 0.9)).any()
+
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/review")
+    value = text_value(top["location_text"], top["ward_text"])
+    dash_duo.wait_for_contains_text(f"#{ids.REV_STATUS}", "need a reviewer", timeout=90)
+    dash_duo.wait_for_contains_text(f"#{ids.REV_TEXT}", top["location_text"] or top["ward_text"])
+    dash_duo.wait_for_contains_text(f"#{ids.REV_CURRENT}", f"{top['records']:,} records")
+    assert value in _queued_values(dash_duo)
+    dash_duo.wait_for_element(f"#{ids.REV_MAP} .js-plotly-plot", timeout=30)
+    dash_duo.select_dcc_dropdown(f"#{ids.REV_SUGGESTION}", value=chosen["label"])
+    dash_duo.find_element(f"#{ids.REV_SAVE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.REV_MESSAGE}", "records re-placed", timeout=60)
+
+    after = _rows_with_key(engine, key)
+    assert after["id"].tolist() == before["id"].tolist()
+    assert (after.geocode_method == "gazetteer").all(), after.geocode_method.value_counts()
+    assert (after.place_id == place_id).all()
+    assert (after.ward_code == place_ward).all() and after.h3_8.notna().all()
+    assert (after.geocode_confidence >= 0.9).all()
+    remaining = review.review_queue.uncached(engine)
+    assert key not in {normalise_place(t) for t in remaining["alias_text"]}
+    # The page reloaded its queue: the saved text is no longer offered.
+    dash_duo.wait_for_contains_text(f"#{ids.REV_STATUS}", f"{len(remaining):,} texts")
+    queued = _queued_values(dash_duo)
+    assert len(queued) == len(remaining) and value not in queued
+
+    report = _reimport(engine, run, after)
+    assert not report.get("failed"), report
+    again = _rows_with_key(engine, key)
+    columns = ["id", "geocode_method", "geocode_confidence", "place_id", "ward_code", "row_hash"]
+    pd.testing.assert_frame_equal(again[columns], after[columns])
+    assert (again.updated_at == after.updated_at).all(), "re-import rewrote placed rows"
+    print(
+        f"resolved {top['alias_text']!r} -> {place_name} ({place_ward}): {len(after)} records "
+        f"re-placed; queue {len(queue)} -> {len(remaining)} texts"
+    )
+    assert dash_duo.get_logs() == []
