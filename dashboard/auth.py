@@ -11,7 +11,9 @@
 - both: `dashboard.hardening` (security headers with a CSP fitted to Dash, a request
   size limit, error pages without tracebacks unless Flask runs in debug mode).
 
-Callbacks use `current_user()`, `require_role(...)`, `ward_scope()` and `audit(...)`.
+Callbacks use `current_user()`, `require_role(...)`, `ward_scope()` and `audit(...)`;
+every data callback of a page commanders may open narrows its filters with
+`scoped_filters(...)`, so a commander's counts come from their station's wards only.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import Forbidden
 
-from dashboard import hardening
+from dashboard import filters, hardening
 from geodata import audit as audit_log
 from geodata import security, users
 from geodata.users import User
@@ -204,6 +206,20 @@ def ward_scope() -> tuple[str, ...] | None:
     if user.role == "commander":
         return user.station_wards
     return ()
+
+
+def data_scope() -> tuple[str, ...] | None:
+    """`ward_scope()` for data reads; None (every ward) in an app built without
+    sign-in (development apps, not `create_app`)."""
+    if _EXTENSION not in flask.current_app.extensions:
+        return None
+    return ward_scope()
+
+
+def scoped_filters(state: filters.Filters) -> filters.Filters:
+    """The map or analytics filters narrowed to the viewer's wards: the one place a
+    data callback intersects the wards asked for with `ward_scope()`."""
+    return filters.within_scope(state, data_scope())
 
 
 def audit(action: str, detail: Mapping[str, Any] | None = None) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 from dash import Input, State, dcc, html
 
-from dashboard import components, filters, ids
+from dashboard import auth, components, filters, ids
 
 # The inputs every analytics callback reads, in this order (see `view_from_inputs`).
 INPUTS = (
@@ -204,9 +204,11 @@ def page_filters(query: dict, public: bool) -> tuple[filters.ViewFilters, html.D
     engine = get_engine()
     first, last = maps.date_bounds(engine)
     state = filters.view_from_values(query, first=first, last=last, public=public)
-    bar = filter_bar(
-        state, first, last, analytics.agency_list(engine), wards.ward_table(engine), public
-    )
+    table = wards.ward_table(engine)
+    scope = auth.data_scope()
+    if scope is not None:  # a commander chooses among their station's wards
+        table = table[table["code"].isin(scope)]
+    bar = filter_bar(state, first, last, analytics.agency_list(engine), table, public)
     status = (
         "No incidents loaded yet: load agency files with `observatory ingest`."
         if last is None

@@ -2,14 +2,16 @@
 checked, and written back to a query string so a view can be bookmarked.
 
 Pure functions only; the query string keys are `start`, `end` (ISO dates) and
-`categories` (comma-separated category keys).
+`categories` (comma-separated category keys). `within_scope` narrows any filters to
+the wards a viewer may see (`dashboard.auth.scoped_filters` applies it per request).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import h3
@@ -19,6 +21,10 @@ from geodata.h3grid import RESOLUTIONS, from_hex
 
 QUERY_KEYS = ("start", "end", "categories")
 DEFAULT_DAYS = 365
+# No ward has an empty code (geodata.boundaries refuses one), so a ward filter of
+# (NO_WARD,) matches no incident: what a viewer asking only for wards outside their
+# scope gets. An empty ward filter would mean every ward.
+NO_WARD = ""
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class MapFilters:
     end: date | None
     # Empty: every category the viewer may see.
     categories: tuple[str, ...] = ()
+    # Empty: every ward. Set only by `within_scope` (the map page has no ward widget).
+    wards: tuple[str, ...] = ()
 
     def query_string(self) -> str:
         """`?start=...&end=...&categories=a,b` (empty parts left out)."""
@@ -171,6 +179,28 @@ class ViewFilters:
             "hours": self.hours(),
             "cell": cell,
         }
+
+
+Filters = TypeVar("Filters", MapFilters, ViewFilters)
+
+
+def within_scope(state: Filters, scope: tuple[str, ...] | None) -> Filters:
+    """`state` narrowed to the wards of `scope` (None: every ward, `state` unchanged).
+
+    The chosen wards inside the scope are kept; no choice means every scope ward; a
+    choice (or a scope) with no ward left matches nothing (NO_WARD) rather than
+    falling back to every ward. A focus on a ward outside the scope (it replaces the
+    wards in `query_args`) becomes a focus on NO_WARD: nothing.
+    """
+    if scope is None:
+        return state
+    allowed = set(scope)
+    chosen = state.wards or tuple(sorted(allowed))
+    narrowed = replace(state, wards=tuple(w for w in chosen if w in allowed) or (NO_WARD,))
+    kind, _, focused = (getattr(state, "focus", None) or "").partition(":")
+    if kind == "ward" and focused not in allowed:
+        narrowed = replace(narrowed, focus=f"ward:{NO_WARD}")
+    return narrowed
 
 
 def band_hours(band: tuple[int, int] | None) -> tuple[int, ...]:

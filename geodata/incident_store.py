@@ -58,9 +58,17 @@ _STORED = [name for name, _ in STAGE_COLUMNS if name not in _NOT_STORED] + [
     "geom",
     "ward_code",
 ]
-# What the row hash covers: every stored value except bookkeeping. The position is
-# hashed as lat/lon text, which the session settings below make exact and stable.
-_HASHED = [c for c in _STORED if c not in {"agency_id", "record_ref", "geom", "h3_7", "h3_8"}]
+# What the row hash covers: what the clerk wrote, never what the observatory derived
+# from it. Placement of a text-only row depends on the gazetteer and on the agency's
+# usual wards, both of which change as data arrives; hashing it would turn a re-import
+# of an unchanged file into "updated" rows. The position is hashed only when it came
+# from the file (GPS), as lat/lon text, which the session settings make exact.
+_DERIVED = {"geocode_method", "geocode_confidence", "place_id", "ward_code", "h3_7", "h3_8", "h3_9"}
+_HASHED = [c for c in _STORED if c not in {"agency_id", "record_ref", "geom", *_DERIVED}]
+_HASHED_POSITION = (
+    "CASE WHEN geocode_method = 'gps' THEN lat END, "
+    "CASE WHEN geocode_method = 'gps' THEN lon END"
+)
 
 # One ward per point: ST_Covers keeps points on a shared boundary, and the lowest code
 # wins so a re-run places them the same way. The lateral subquery runs once per
@@ -85,7 +93,7 @@ _UPSERT = f"""
 WITH upserted AS (
     INSERT INTO incidents AS i ({", ".join(_STORED)}, row_hash, import_id)
     SELECT {", ".join(_STORED)},
-        md5(ROW({", ".join(_HASHED)}, lat, lon)::text),
+        md5(ROW({", ".join(_HASHED)}, {_HASHED_POSITION})::text),
         :import_id
     FROM placed
     ON CONFLICT (agency_id, record_ref) DO UPDATE SET
@@ -254,13 +262,12 @@ REPLACE_COLUMNS = (
 
 def replace_positions(conn: Connection, placed: pd.DataFrame) -> int:
     """Write new placements of stored incidents (after a reviewer's choice): point,
-    ward, cells, method, confidence and place, and the row hash a re-import of the
-    same row would compute, so re-importing the file finds them unchanged.
+    ward, cells, method, confidence and place. The row hash covers only what the clerk
+    wrote, so a re-import of the same file finds these rows unchanged and keeps them.
 
     placed: REPLACE_COLUMNS; lat/lon empty for ward-only and unresolved rows."""
     if placed.empty:
         return 0
-    _session_for_hashing(conn)
     conn.execute(text(_REPLACE_STAGE))
     buffer = io.StringIO()
     placed[list(REPLACE_COLUMNS)].to_csv(buffer, index=False, header=False, na_rep="")
@@ -281,13 +288,6 @@ def replace_positions(conn: Connection, placed: pd.DataFrame) -> int:
             "updated_at = now() FROM replace_stage s WHERE i.id = s.id"
         )
     ).rowcount
-    hashed = ", ".join(f"i.{c}" for c in _HASHED)
-    conn.execute(
-        text(
-            f"UPDATE incidents i SET row_hash = md5(ROW({hashed}, s.lat, s.lon)::text) "
-            "FROM replace_stage s WHERE i.id = s.id"
-        )
-    )
     conn.execute(text("DROP TABLE replace_stage"))
     return changed
 

@@ -72,7 +72,8 @@ def _trace(dash_duo, graph_id: str, index: int = 0) -> dict | None:
         "var g = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
         "if (!g || !g._fullData || g._fullData.length <= arguments[1]) { return null; }"
         "var t = g._fullData[arguments[1]];"
-        "return {x: Array.from(t.x || []), y: Array.from(t.y || []), type: t.type};",
+        "return {x: Array.from(t.x || []), y: Array.from(t.y || []), type: t.type,"
+        " height: g._fullLayout.height};",
         graph_id,
         index,
     )
@@ -111,6 +112,7 @@ def _check_audits(dash_duo, build) -> None:
         )
     bars = _wait_until(lambda: _trace(dash_duo, ids.AUD_INDICATOR_GRAPH))
     assert bars and bars["type"] == "bar" and len(bars["y"]) == len(by_ward)
+    assert bars["height"] >= 40 * len(by_ward)  # a readable bar per ward, none squeezed
     for ward, percent in zip(bars["y"], bars["x"], strict=True):
         assert percent == pytest.approx(weighted_share(by_ward[ward], UNSAFE_YES)[0] * 100)
 
@@ -118,7 +120,8 @@ def _check_audits(dash_duo, build) -> None:
     assert dark and {c.lower() for c in dark["y"]} == {
         "theft", "burglary", "robbery", "assault", "sexual violence", "domestic violence"
     }  # fmt: skip
-    assert _wait_until(lambda: _trace(dash_duo, ids.AUD_PERCEPTION_GRAPH))
+    perception = _wait_until(lambda: _trace(dash_duo, ids.AUD_PERCEPTION_GRAPH))
+    assert perception and len(perception["x"]) == len(by_ward) and perception["height"] > 400
     places = _wait_until(lambda: _trace(dash_duo, ids.AUD_PLACES_MAP))
     assert places is not None
     attribution = dash_duo.find_element(f"#{ids.AUD_ATTRIBUTION}").text
@@ -162,7 +165,7 @@ def _check_feedback(dash_duo, build) -> None:
     table = dash_duo.find_elements(f"#{ids.FB_STATION_TABLE} tbody tr")
     assert {row.find_elements("css selector", "td")[0].text for row in table} == stations
     ratings = _wait_until(lambda: _trace(dash_duo, ids.FB_RATINGS))
-    assert ratings and ratings["type"] == "scatter"
+    assert ratings and ratings["type"] == "scatter" and ratings["height"] > 400
     trust = _wait_until(lambda: _trace(dash_duo, ids.FB_TRUST))
     export = _rows(build.survey.export)
     p = weighted_share(

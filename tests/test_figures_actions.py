@@ -19,6 +19,7 @@ from dashboard.callbacks.evaluation import parse_cells
 from dashboard.figures import action_tracker
 from dashboard.figures import actions as figures
 from dashboard.figures import evaluation as eval_figures
+from dashboard.figures.map import incident_map
 from geodata.actions import check_action
 from geodata.errors import ObservatoryError
 
@@ -291,3 +292,16 @@ def test_the_evaluation_page_shows_nothing_broken_without_data():
     fig = eval_figures.empty_map("Nothing yet")
     assert fig.layout.annotations[0].text == "Nothing yet"
     assert isinstance(eval_figures.unlit_table(pd.DataFrame()), html.P)
+
+
+def test_overlay_goes_above_an_existing_map_and_follows_the_trend_dates():
+    home = h3.latlng_to_cell(LAT, LON, 8)
+    counts = pd.DataFrame({"h3": [int(home, 16)], "count": [7]})
+    fig = figures.add_action_overlay(incident_map(counts), _frame())
+    assert fig.data[0].type == "choroplethmap" and list(fig.data[0].z) == [7]  # patches fit
+    assert {t.type for t in fig.data[1:]} == {"scattermap"} and fig.layout.showlegend
+    assert fig.layout.legend.font.size >= 18  # readable on a projector
+    bare = figures.add_action_overlay(incident_map(counts), _frame().iloc[:0])
+    assert len(bare.data) == 1
+    timeline = figures.actions_timeline(_frame(), date_range=(date(2024, 1, 1), date(2024, 6, 30)))
+    assert list(timeline.layout.xaxis.range) == ["2024-01-01", "2024-06-30"]

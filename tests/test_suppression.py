@@ -178,6 +178,37 @@ def test_event_rows_are_counted_and_h3_7_is_derived():
     assert sp.adaptive_units(events, 5) == [sp.DisplayUnit("h3_8", a, 6, "6")]
 
 
+@pytest.mark.parametrize("dtype", ["object", "Int64"])
+def test_cell_ids_with_nulls_beside_them_round_trip_exactly(dtype):
+    # A column with a NULL once went through float64, whose 53 bits turned every cell
+    # id (about 2**59) into another cell: the public map then showed the wrong place.
+    parent, (a, b, *_rest) = _cells()
+    assert min(a, b, parent) > 2**53
+    rows = pd.DataFrame(
+        {
+            "h3_8": pd.Series([a, a, b, None], dtype=dtype),
+            "h3_7": pd.Series([None, parent, None, None], dtype=dtype),
+            "ward_code": ["W1"] * 4,
+            "count": [3, 3, 5, 1],
+        }
+    )
+    assigned = sp.assign_units(rows, 5)
+    assert assigned["h3_8"].tolist() == [a, a, b, 0]
+    assert assigned["h3_7"].tolist() == [parent, parent, parent, 0]  # NULL: derived
+    assert sp.adaptive_units(rows, 5) == [
+        sp.DisplayUnit("h3_8", a, 6, "6"),
+        sp.DisplayUnit("h3_8", b, 5, "5"),
+        sp.DisplayUnit("suppressed", "W1", None, "fewer than 5"),
+    ]
+
+
+def test_cell_ids_already_rounded_to_floats_are_refused():
+    _parent, (a, *_rest) = _cells()
+    rows = pd.DataFrame({"h3_8": [float(a), np.nan], "ward_code": ["W1", "W1"]})
+    with pytest.raises(ValueError, match="floats"):
+        sp.adaptive_units(rows, 5)
+
+
 def test_sensitive_categories_are_refused_on_the_hex_map():
     _parent, (a, *_rest) = _cells()
     rows = pd.DataFrame(

@@ -177,13 +177,16 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
 
     @app.callback(
         Output(ids.TREND_ACTIONS, "figure"),
+        Output(ids.TREND_ACTIONS, "style"),
         Input(ids.FILTER_DATES, "start_date"),
         Input(ids.FILTER_DATES, "end_date"),
     )
     def trend_timeline(start, end):
         start, end = filters.parse_date(start), filters.parse_date(end)
         dates = (start, end) if start and end else None
-        return figures.actions_timeline(queries.actions_frame(get_engine()), date_range=dates)
+        figure = figures.actions_timeline(queries.actions_frame(get_engine()), date_range=dates)
+        # The box takes the figure's height, which grows with the number of actions.
+        return figure, {"height": f"{figure.layout.height}px"}
 
     _register_form(app)
 

@@ -1,5 +1,6 @@
 """Callbacks of the shared filter bar (focus chip, URL and navigation links) and of
-the crime clock and trends pages: filters in, figures and tables out."""
+the crime clock and trends pages: filters in, figures and tables out. Counts are
+limited to the viewer's wards (`auth.scoped_filters`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import dash
 import pandas as pd
 from dash import ALL, ClientsideFunction, Input, Output, State, html
 
-from dashboard import filter_bar, ids
+from dashboard import auth, filter_bar, ids
 from dashboard.figures import clock as clock_figures
 from dashboard.figures import trends as trend_figures
 from dashboard.options import AppOptions
@@ -21,7 +22,8 @@ from geodata.stats.trends import monthly_counts
 def _view(values, opts: AppOptions):
     engine = get_engine()
     first, last = maps.date_bounds(engine)
-    return engine, filter_bar.view_from_inputs(values, first, last, opts.public)
+    state = filter_bar.view_from_inputs(values, first, last, opts.public)
+    return engine, auth.scoped_filters(state)
 
 
 def _card(label: str, value: str, value_id: str, note: str = "") -> html.Div:

@@ -1,6 +1,7 @@
 """Hot-spot page callbacks: filters, resolution and measure in; the map (or only its
 colours, as a Patch), a summary and the URL out; a click on the map sets the focus
-every analytics page shares."""
+every analytics page shares. Counts are limited to the viewer's wards
+(`auth.scoped_filters`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import dash
 import pandas as pd
 from dash import ClientsideFunction, Input, Output, State, html, no_update
 
-from dashboard import components, filter_bar, filters, ids
+from dashboard import auth, components, filter_bar, filters, ids
 from dashboard.figures import actions as action_figures
 from dashboard.figures import hotspots as figures
 from dashboard.figures.map import hex_geojson
@@ -144,7 +145,8 @@ def map_figure(engine, state: filters.ViewFilters, res: str, measure: str, opts:
         style=opts.map_style,
     )
     # Forum actions above the hexagons (traces after data[0]: colour patches still fit).
-    return figure.to_plotly_json()
+    actions = action_queries.actions_frame(engine)
+    return action_figures.add_action_overlay(figure, actions).to_plotly_json()
 
 
 def register(app: dash.Dash, opts: AppOptions) -> None:
@@ -163,7 +165,7 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
         *view, res, measure, previous = values
         engine = get_engine()
         first, last = maps.date_bounds(engine)
-        state = filter_bar.view_from_inputs(view, first, last, opts.public)
+        state = auth.scoped_filters(filter_bar.view_from_inputs(view, first, last, opts.public))
         res, measure = figures.parse_res(res), figures.parse_measure(measure)
         drawn = drawn_for(engine, state, res, measure, opts.public)
         record = {
@@ -209,8 +211,10 @@ def _patch(engine, previous: dict, drawn: Drawn, focus, public: bool):
     """Colours for the shapes already drawn, when every new location is among them
     (the drawn locations are recomputed from the cached reads, not sent back)."""
     first, last = maps.date_bounds(engine)
-    old_state = filters.view_from_values(
-        dict(parse_qsl(previous["view"].lstrip("?"))), first=first, last=last, public=public
+    old_state = auth.scoped_filters(
+        filters.view_from_values(
+            dict(parse_qsl(previous["view"].lstrip("?"))), first=first, last=last, public=public
+        )
     )
     old = drawn_for(engine, old_state, previous["res"], previous["measure"], public)
     if not set(drawn.locations) <= set(old.locations):

@@ -1,13 +1,14 @@
 """Map page callbacks: filters in, hexagon colours, headline numbers and the
 bookmarkable URL out. Each parses its inputs, asks geodata.queries, calls a pure
-builder and returns."""
+builder and returns. Counts are limited to the viewer's wards (a commander's
+station); the ward outlines are geography and drawn whole."""
 
 from __future__ import annotations
 
 import dash
 from dash import ClientsideFunction, Input, Output, Patch, State, no_update
 
-from dashboard import components, filters, ids
+from dashboard import auth, components, filters, ids
 from dashboard.figures import map as map_figures
 from dashboard.options import AppOptions
 from geodata.cache import data_version
@@ -22,32 +23,39 @@ _FILTER_INPUTS = (
 
 
 def _query_args(engine, start, end, categories, opts: AppOptions) -> tuple:
-    """(start, end, categories) to pass to geodata.queries.maps."""
+    """(start, end, categories, wards) to pass to geodata.queries.maps."""
     first, last = maps.date_bounds(engine)
     state = filters.from_values(start, end, categories, first=first, last=last, public=opts.public)
-    return state.start, state.end, filters.query_categories(state, opts.public)
+    state = auth.scoped_filters(state)
+    return state.start, state.end, filters.query_categories(state, opts.public), state.wards
 
 
 def _drawn_record(version: int, args: tuple) -> dict:
-    start, end, categories = args
+    start, end, categories, wards = args
     return {
         "version": version,
         "start": start.isoformat() if start else None,
         "end": end.isoformat() if end else None,
         "categories": list(categories),
+        "wards": list(wards),
     }
 
 
-def _colour_patch(engine, counts, drawn: dict | None, version: int, res: int) -> Patch | None:
+def _colour_patch(
+    engine, counts, drawn: dict | None, version: int, res: int, args: tuple
+) -> Patch | None:
     """New colours for the hexagons already in the browser, or None when some cell
     with incidents is not among them (or the data changed) and the map must be
-    redrawn."""
-    if not drawn or drawn.get("version") != version:
+    redrawn. The wards are never taken from the browser: a record drawn for other
+    wards (the viewer's scope changed) is redrawn."""
+    wards = args[-1]
+    if not drawn or drawn.get("version") != version or drawn.get("wards") != list(wards):
         return None
     drawn_args = (
         filters.parse_date(drawn["start"]),
         filters.parse_date(drawn["end"]),
         tuple(drawn["categories"]),
+        wards,
     )
     drawn_cells = maps.hex_counts(engine, res, *drawn_args)["h3"].tolist()
     if not set(counts["h3"].tolist()) <= set(drawn_cells):
@@ -73,7 +81,7 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
         args = _query_args(engine, start, end, categories, opts)
         counts = maps.hex_counts(engine, res, *args)
         version = data_version(engine)
-        patch = _colour_patch(engine, counts, drawn, version, res)
+        patch = _colour_patch(engine, counts, drawn, version, res, args)
         if patch is not None:
             return patch, no_update, no_update
         outlines = wards.ward_outlines_geojson(engine)

@@ -52,11 +52,10 @@ def _queue_row(engine, value: str | None) -> dict | None:
     if parsed is None:
         return None
     queue = review.review_queue(engine)
-    found = queue[
-        (queue["location_text"].fillna("\0") == (parsed[0] or "\0"))
-        & (queue["ward_text"].fillna("\0") == (parsed[1] or "\0"))
-    ]
-    return None if found.empty else found.iloc[0].to_dict()
+    for row in queue.to_dict("records"):
+        if (row["location_text"], row["ward_text"]) == parsed:
+            return row
+    return None
 
 
 def _nearby(engine, row: dict) -> list[dict]:

@@ -410,5 +410,5 @@ def actions_map(
     fig.update_traces(marker_opacity=0.45, colorbar={"len": 0.5, "y": 0.25}, selector=0)
     fig.add_trace(drawn_trace(vertices, mode))
     add_action_overlay(fig, actions)
-    fig.update_layout(uirevision="actions-map", height=height_px)
+    fig.update_layout(uirevision="actions-map")
     return fig

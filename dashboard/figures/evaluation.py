@@ -23,7 +23,8 @@ from dashboard.figures import theme
 from dashboard.figures.hotspots import stepped_scale
 from geodata.h3grid import from_hex
 
-SUBSETS = {"all": "All incidents", "night": "At night only (between sunset and sunrise)"}
+# Night first: most actions (lights above all) act after dark.
+SUBSETS = {"night": "At night only (between sunset and sunrise)", "all": "All incidents"}
 # Okabe-Ito: the target orange, its ring blue, the control green.
 AREA_COLOURS = {"target": "#E69F00", "ring": "#56B4E9", "control": "#009E73"}
 AREA_LABELS = {
@@ -99,8 +100,8 @@ def counts_table(counts: dict, periods: dict) -> html.Table:
                 html.Tr(
                     [
                         html.Th("Area"),
-                        html.Th(["Before", html.Br(), html.Small(before)]),
-                        html.Th(["After", html.Br(), html.Small(after)]),
+                        html.Th(f"Before: {before}"),
+                        html.Th(f"After: {after}"),
                     ]
                 )
             ),
@@ -150,7 +151,8 @@ def measures_table(measures: Sequence[dict], subset: str) -> html.Table:
 def results_section(evaluation: dict) -> list:
     """Counts and measures for all incidents and for night-only ones."""
     parts: list = []
-    for subset, result in evaluation["results"].items():
+    for subset in sorted(evaluation["results"], key=list(SUBSETS).index):
+        result = evaluation["results"][subset]
         parts.append(
             html.Section(
                 [
@@ -238,7 +240,6 @@ def _map(trace, cells, actions, outlines, style, height_px, revision) -> go.Figu
     fig.update_layout(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
         uirevision=revision,
-        height=height_px,
     )
     return action_figures.add_action_overlay(fig, actions)
 

@@ -25,6 +25,7 @@ NEARBY_COLOUR = "#0072B2"
 NEW_POINT_COLOUR = "#000000"
 SUGGESTED_SIZE = 18
 NEARBY_SIZE = 11
+TABLE_ROWS = 40
 PLACE_ZOOM_SPAN = 0.03  # degrees around the places shown (about 3 km)
 
 
@@ -154,9 +155,10 @@ def text_label(row: dict) -> str:
     return f"{_known(row['location_text']) or '(no location)'}{ward}: {row['records']:,} records"
 
 
-def queue_table(queue: pd.DataFrame) -> html.Table:
-    """The queue (geodata.queries.review.review_queue), most frequent first, a Review
-    button on every row."""
+def queue_table(queue: pd.DataFrame, max_rows: int = TABLE_ROWS) -> html.Table:
+    """The first `max_rows` of the queue (geodata.queries.review.review_queue), most
+    frequent first, a Review button on every row. Hundreds of pattern-matching
+    buttons make the browser crawl; the dropdown above lists the rest."""
     header = ("Location text", "Ward text", "Records", "Agencies", "Now", "")
     rows = [
         html.Tr(
@@ -178,7 +180,7 @@ def queue_table(queue: pd.DataFrame) -> html.Table:
                 ),
             ]
         )
-        for row in queue.to_dict("records")
+        for row in queue.head(max_rows).to_dict("records")
     ]
     return html.Table(
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in header])), html.Tbody(rows)],

@@ -20,7 +20,8 @@ dash.register_page(
     order=70,
 )
 
-_GRAPH = {"displaylogo": False, "responsive": True}
+# Each figure sets its own height (a bar per ward or category): no fixed-height box.
+_GRAPH = {"displaylogo": False}
 
 
 def _round_picker(names: list[str], chosen: str | None) -> html.Div:
@@ -76,17 +77,17 @@ def layout(**query) -> html.Div:
             html.Div(
                 _picker("Question", ids.AUD_INDICATOR, "unsafe_after_dark"), className="filter-bar"
             ),
-            dcc.Graph(id=ids.AUD_INDICATOR_GRAPH, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.AUD_INDICATOR_GRAPH, config=_GRAPH, className="audit-graph"),
             html.H2("The dark figure: victimisations in the survey per recorded incident"),
             html.Div(_picker("Area", ids.AUD_DARK_WARD, audits.ALL_WARDS), className="filter-bar"),
-            dcc.Graph(id=ids.AUD_DARK_GRAPH, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.AUD_DARK_GRAPH, config=_GRAPH, className="audit-graph"),
             html.P(
                 "Recorded incidents are counted over the period the survey asked about, once "
                 "per event even when several agencies recorded it.",
                 className="note",
             ),
             html.H2("Feeling unsafe after dark and incidents recorded after dark"),
-            dcc.Graph(id=ids.AUD_PERCEPTION_GRAPH, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.AUD_PERCEPTION_GRAPH, config=_GRAPH, className="audit-graph"),
             html.H2("Places named as unsafe"),
             dcc.Graph(
                 id=ids.AUD_PLACES_MAP,

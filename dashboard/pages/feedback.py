@@ -19,7 +19,8 @@ dash.register_page(
     order=72,
 )
 
-_GRAPH = {"displaylogo": False, "responsive": True}
+# Each figure sets its own height (a bar per ward or category): no fixed-height box.
+_GRAPH = {"displaylogo": False}
 
 
 def layout(**_query) -> html.Div:
@@ -57,11 +58,11 @@ def layout(**_query) -> html.Div:
                 "Hollow points: months with fewer than 5 ratings, too few to read much into.",
                 className="note",
             ),
-            dcc.Graph(id=ids.FB_RATINGS, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.FB_RATINGS, config=_GRAPH, className="audit-graph"),
             html.H2("Complaints by category, and the share resolved"),
-            dcc.Graph(id=ids.FB_COMPLAINTS, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.FB_COMPLAINTS, config=_GRAPH, className="audit-graph"),
             html.H2("Trust in the police (safety audit surveys)"),
-            dcc.Graph(id=ids.FB_TRUST, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.FB_TRUST, config=_GRAPH, className="audit-graph"),
         ],
         className="page page-feedback",
     )

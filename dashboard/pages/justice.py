@@ -22,7 +22,8 @@ dash.register_page(
     order=71,
 )
 
-_GRAPH = {"displaylogo": False, "responsive": True}
+# Each figure sets its own height (a bar per ward or category): no fixed-height box.
+_GRAPH = {"displaylogo": False}
 BY_OPTIONS = [
     {"label": "All together", "value": "none"},
     {"label": "By category", "value": "category"},
@@ -83,7 +84,7 @@ def layout(**_query) -> html.Div:
             _filters(get_engine()),
             html.P(id=ids.JUS_STATUS, className="status", role="status"),
             html.H2("From report to outcome"),
-            dcc.Graph(id=ids.JUS_FUNNEL, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.JUS_FUNNEL, config=_GRAPH, className="audit-graph"),
             html.Div(
                 [
                     html.Label("Compare", htmlFor=ids.JUS_BY, className="filter-label"),
@@ -95,12 +96,12 @@ def layout(**_query) -> html.Div:
             ),
             html.Div(id=ids.JUS_FUNNEL_TABLE, className="table-wrap"),
             html.H2("Days at each stage"),
-            dcc.Graph(id=ids.JUS_DURATIONS, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.JUS_DURATIONS, config=_GRAPH, className="audit-graph"),
             html.H2("Open cases waiting longest"),
             html.Div(id=ids.JUS_STUCK, className="table-wrap"),
             html.H2("Change between periods"),
             dcc.RadioItems(id=ids.JUS_PERIOD, options=PERIOD_OPTIONS, value=6, inline=True),
-            dcc.Graph(id=ids.JUS_CHANGE, config=_GRAPH, className="analytics-graph"),
+            dcc.Graph(id=ids.JUS_CHANGE, config=_GRAPH, className="audit-graph"),
         ],
         className="page page-justice",
     )

@@ -35,7 +35,7 @@ def layout(**query) -> html.Div:
             html.H2("Incidents per month by category"),
             dcc.Graph(id=ids.TREND_CATEGORY, config=_GRAPH, className="analytics-graph"),
             html.H2("Forum actions over the same months"),
-            dcc.Graph(id=ids.TREND_ACTIONS, config=_GRAPH),
+            dcc.Graph(id=ids.TREND_ACTIONS, config={"displaylogo": False, "responsive": False}),
             html.H2("Incidents per month by agency"),
             dcc.Graph(id=ids.TREND_AGENCY, config=_GRAPH, className="analytics-graph"),
             html.H2("CompStat by ward"),

@@ -2,8 +2,9 @@
 date range of the data and counts per category, for a date range and categories.
 
 Dates are inclusive calendar days in East Africa Time; an empty `categories` tuple
-means every category. Results are cached per data version (see geodata.cache):
-treat returned frames as read-only.
+means every category, an empty `wards` tuple every ward (and incidents with none).
+Results are cached per data version (see geodata.cache): treat returned frames as
+read-only.
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ from geodata.cache import cached
 from geodata.h3grid import RESOLUTIONS
 
 
-def _where(start: date | None, end: date | None, categories: tuple[str, ...]) -> tuple[str, dict]:
-    """A WHERE clause on occurred_from and category, with its bound parameters."""
+def _where(
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...],
+    wards: tuple[str, ...] = (),
+) -> tuple[str, dict]:
+    """A WHERE clause on occurred_from, category and ward, with its bound parameters."""
     clauses, params = ["TRUE"], {}
     if start is not None:
         clauses.append("occurred_from >= :start")
@@ -30,6 +36,9 @@ def _where(start: date | None, end: date | None, categories: tuple[str, ...]) ->
     if categories:
         clauses.append("category = ANY(:categories)")
         params["categories"] = list(categories)
+    if wards:
+        clauses.append("ward_code = ANY(:wards)")
+        params["wards"] = list(wards)
     return " AND ".join(clauses), params
 
 
@@ -40,12 +49,13 @@ def hex_counts(
     start: date | None,
     end: date | None,
     categories: tuple[str, ...] = (),
+    wards: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Incidents per H3 cell at `res` (7, 8 or 9): columns h3 (int64), count (int64),
     only cells with at least one incident, ordered by cell."""
     if res not in RESOLUTIONS:
         raise ValueError(f"H3 resolution must be one of {RESOLUTIONS}, not {res!r}")
-    where, params = _where(start, end, categories)
+    where, params = _where(start, end, categories, wards)
     sql = text(
         f"SELECT h3_{res} AS h3, count(*) AS count FROM incidents "
         f"WHERE h3_{res} IS NOT NULL AND {where} GROUP BY h3_{res} ORDER BY h3_{res}"
@@ -61,9 +71,10 @@ def category_counts(
     start: date | None,
     end: date | None,
     categories: tuple[str, ...] = (),
+    wards: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Incidents per category: columns category, count; largest first, ties by name."""
-    where, params = _where(start, end, categories)
+    where, params = _where(start, end, categories, wards)
     sql = text(
         f"SELECT category, count(*) AS count FROM incidents WHERE {where} "
         "GROUP BY category ORDER BY count(*) DESC, category"
@@ -79,6 +90,7 @@ def headline_numbers(
     start: date | None,
     end: date | None,
     categories: tuple[str, ...] = (),
+    wards: tuple[str, ...] = (),
 ) -> dict:
     """The numbers at the top of the map page.
 
@@ -87,19 +99,19 @@ def headline_numbers(
     (None when there are no incidents); top_category / top_category_count: the most
     frequent category (None / 0 when there are no incidents).
     """
-    where, params = _where(start, end, categories)
+    where, params = _where(start, end, categories, wards)
     sql = text(
         "SELECT count(*) AS incidents, count(DISTINCT ward_code) AS wards, "
         f"count(geom) AS placed FROM incidents WHERE {where}"
     )
     with engine.connect() as conn:
         row = conn.execute(sql, params).one()
-    incidents, wards, placed = int(row.incidents), int(row.wards), int(row.placed)
-    by_category = category_counts(engine, start, end, categories)
+    incidents, with_ward, placed = int(row.incidents), int(row.wards), int(row.placed)
+    by_category = category_counts(engine, start, end, categories, wards)
     top = by_category.iloc[0] if len(by_category) else None
     return {
         "incidents": incidents,
-        "wards": wards,
+        "wards": with_ward,
         "placed": placed,
         "placed_share": (placed / incidents) if incidents else None,
         "top_category": None if top is None else str(top["category"]),

@@ -83,6 +83,19 @@ def fewer_than_label(threshold: int) -> str:
     return f"fewer than {threshold}"
 
 
+def _cells(values: pd.Series) -> np.ndarray:
+    """H3 cells as exact int64, 0 where missing or unreadable. Never through float64:
+    its 53-bit mantissa turns cell ids (about 2**59) into other cells, which is what a
+    column holding a NULL would otherwise become."""
+    cells = pd.to_numeric(values, errors="coerce", dtype_backend="numpy_nullable")
+    if pd.api.types.is_float_dtype(cells) and (cells.abs() >= 2**53).any():
+        raise ValueError(
+            "H3 cells arrived as floats, which cannot hold them exactly: "
+            "read them as int64 (NULL as 0) or as pandas Int64"
+        )
+    return cells.astype("Int64").fillna(0).to_numpy(dtype="int64")
+
+
 def _prepare(rows: pd.DataFrame) -> pd.DataFrame:
     """(h3_8, h3_7, ward_code, count) with parents derived and missing values normalised.
 
@@ -95,12 +108,8 @@ def _prepare(rows: pd.DataFrame) -> pd.DataFrame:
         # A bug, not a user error: sensitive events never reach the hex map.
         raise ValueError("sensitive categories must not be mapped below ward x quarter")
     out = pd.DataFrame(index=rows.index)
-    h3_8 = pd.to_numeric(rows["h3_8"], errors="coerce").fillna(0).astype("int64")
-    out["h3_8"] = h3_8.to_numpy()
-    if "h3_7" in rows.columns:
-        h3_7 = pd.to_numeric(rows["h3_7"], errors="coerce").fillna(0).astype("int64").to_numpy()
-    else:
-        h3_7 = np.zeros(len(rows), dtype=np.int64)
+    out["h3_8"] = _cells(rows["h3_8"])
+    h3_7 = _cells(rows["h3_7"]) if "h3_7" in rows.columns else np.zeros(len(rows), np.int64)
     # Derive the parent wherever it is missing: the same arithmetic the loader uses.
     derived = h3grid.parents(out["h3_8"].to_numpy(), 7)
     out["h3_7"] = np.where(h3_7 == 0, derived, h3_7)
