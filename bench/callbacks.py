@@ -68,8 +68,9 @@ def dashboard_server(workers: int = 1) -> Iterator[str]:
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
-            with contextlib.suppress(requests.ConnectionError):
-                requests.get(base + "/_dash-dependencies", timeout=5)
+            # A loaded machine can take many seconds to import and answer at first.
+            with contextlib.suppress(requests.RequestException):
+                requests.get(base + "/_dash-dependencies", timeout=60)
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError("the dashboard did not start within 90 s")
@@ -126,7 +127,9 @@ class Callback:
     def name(self) -> str:
         first = self.outputs[0]
         ident = first["id"] if isinstance(first["id"], str) else first["id"].get("type", "")
-        return f"{ident}.{first['property']}".replace("_", "-")
+        prop, _, duplicate = first["property"].partition("@")
+        suffix = f"@{duplicate[:6]}" if duplicate else ""  # allow_duplicate outputs
+        return f"{ident}.{prop}{suffix}".replace("_", "-")
 
     def payload(self, values: dict, changed: int = 0) -> dict:
         def filled(items):
@@ -270,7 +273,9 @@ def callback_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure
                     own[("_pages_location", "pathname")] = path
                     name = f"callback.page{path.rstrip('/') or '/home'}".replace("/", ".", 1)
                 for cold in (False, True):
-                    stats, last = timed(session, base, callback.payload(own), repeat, cold)
+                    # Other callbacks: fewer samples, so many pages fit in the run.
+                    payload = callback.payload(own)
+                    stats, last = timed(session, base, payload, max(3, repeat // 2), cold)
                     yield _figure(f"{name}.{'cold' if cold else 'warm'}.{label}", stats, last)
 
 

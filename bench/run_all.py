@@ -224,6 +224,25 @@ def machine(engine) -> dict:
     }
 
 
+# Which section a figure belongs to, by the first part of its name.
+_SECTION_OF = {
+    "generate": "etl",
+    "etl": "etl",
+    "floor": "etl",
+    "query": "queries",
+    "stats": "queries",
+    "callback": "callbacks",
+    "payload": "callbacks",
+}
+
+
+def merged(previous: list[dict], figures: list[Figure], sections: set[str]) -> list[dict]:
+    """The last run's figures, those of the sections run again replaced by this run's
+    (an --only run)."""
+    kept = [f for f in previous if _SECTION_OF.get(f["name"].split(".")[0]) not in sections]
+    return kept + [figure.as_dict() for figure in figures]
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group()
@@ -277,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {**machine(run.engine), "load_average_1m_before": load_before},
         "figures": [figure.as_dict() for figure in suite.figures],
     }
+    if args.only and RESULTS.exists():
+        previous = json.loads(RESULTS.read_text())["figures"]
+        results["figures"] = merged(previous, suite.figures, set(args.only.split(",")))
     OUT.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, default=str))
     print(f"{'bench.total':<40} seconds={seconds:.0f}  errors={suite.errors}  -> {RESULTS}")

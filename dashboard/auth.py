@@ -53,6 +53,7 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "/about": ("team", "commander", "admin"),
     "/map": ("team", "commander"),
     "/clock": ("team", "commander"),
+    "/hotspots": ("team", "commander"),
     "/patrol": ("team", "commander"),
     "/review": ("team",),
     "/links": ("team",),
@@ -62,6 +63,29 @@ PAGE_ROLES: dict[str, tuple[str, ...]] = {
     "/audit": ("admin",),
 }
 DEFAULT_ROLES: tuple[str, ...] = ("team",)
+
+# Component id prefix (dashboard/ids.py) -> the page those components live on. A
+# callback request names its outputs, so the guard checks the page of every output:
+# a signed-in user cannot fetch another page's data by posting its callback directly,
+# whatever page path the request claims. Prefixes not listed are shared widgets
+# (filter bar, navigation, headline numbers of the home map).
+OUTPUT_PAGES: dict[str, str] = {
+    "map-": "/",
+    "clock-": "/clock",
+    "patrol-": "/patrol",
+    "hot-": "/hotspots",
+    "trend-": "/trends",
+    "meeting-": "/meeting",
+    "act-": "/actions",
+    "eval-": "/evaluation",
+    "rev-": "/review",
+    "lnk-": "/links",
+    "cmp-": "/completeness",
+    "aud-": "/audits",
+    "jus-": "/justice",
+    "fb-": "/feedback",
+    "admin-": "/admin",
+}
 
 # Dash's machinery: needs a signed-in user, but no page role.
 _DASH_PREFIXES = (
@@ -262,6 +286,20 @@ def _pathnames_in_callback(body: Any) -> list[str]:
     return found
 
 
+def _output_pages(body: Any) -> set[str]:
+    """Pages owning the outputs of a Dash callback request (see OUTPUT_PAGES)."""
+    outputs = body.get("outputs", []) if isinstance(body, dict) else []
+    pages: set[str] = set()
+    for item in outputs if isinstance(outputs, list) else [outputs]:
+        component = item.get("id") if isinstance(item, dict) else None
+        if isinstance(component, dict):  # pattern-matching id: its type names the widget
+            component = component.get("type")
+        if not isinstance(component, str):
+            continue
+        pages.update(page for prefix, page in OUTPUT_PAGES.items() if component.startswith(prefix))
+    return pages
+
+
 def _same_origin() -> bool:
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
@@ -289,7 +327,7 @@ def _guard() -> Any:
         return flask.redirect(f"{LOGIN_PATH}?next={quote(request.full_path.rstrip('?'))}")
     if path.endswith("/_dash-update-component"):
         body = request.get_json(silent=True)
-        for page in _pathnames_in_callback(body):
+        for page in {*_pathnames_in_callback(body), *_output_pages(body)}:
             if not page_allowed(page, user.role, state.page_roles):
                 flask.abort(403)
     elif not _is_dash_machinery(path) and not page_allowed(path, user.role, state.page_roles):

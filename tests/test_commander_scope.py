@@ -240,16 +240,17 @@ def test_the_clock_counts_only_a_commanders_station_wards(app, db):
     assert _clock_timed(team, app, wards=["S2"]) == by_ward["S2"]
 
 
-def test_trends_answer_a_commander_with_their_wards_only(app, db):
-    # The trends page is the team's, but its callback must not leak either.
-    def monthly_total(client, **view) -> int:
-        response = _post(client, app, f"{ids.TREND_CATEGORY}.figure", _view(**view))
-        traces = response[ids.TREND_CATEGORY]["figure"]["data"]
-        return round(sum(sum(_numbers(t["y"])) for t in traces))
+def test_a_team_page_callback_posted_by_a_commander_is_refused(app, db):
+    # The trends page is the team's: posting its callback directly, with no page path
+    # in the request, must not answer a commander at all (the guard checks the page
+    # owning each output), while the team gets every ward.
+    key = _key(app, f"{ids.TREND_CATEGORY}.figure")
+    refused = post_callback(_client(app, "cmdr"), app.callback_map[key], key, _view())
+    assert refused.status_code == 403
 
-    by_ward = _db_counts(db, None)
-    assert monthly_total(_client(app, "cmdr")) == sum(by_ward[w] for w in STATION)
-    assert monthly_total(_client(app, "tina")) == N_ROWS
+    response = _post(_client(app, "tina"), app, f"{ids.TREND_CATEGORY}.figure", _view())
+    traces = response[ids.TREND_CATEGORY]["figure"]["data"]
+    assert round(sum(sum(_numbers(t["y"])) for t in traces)) == N_ROWS
 
 
 def test_a_commanders_ward_choices_are_their_stations(app, db):

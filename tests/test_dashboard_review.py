@@ -147,3 +147,38 @@ def test_resolving_the_top_text_re_places_all_its_rows(dash_duo, demo_run):
         f"re-placed; queue {len(queue)} -> {len(remaining)} texts"
     )
     assert dash_duo.get_logs() == []
+
+
+def test_links_and_completeness_pages_confirm_and_estimate(dash_duo, demo_run):
+    from dashboard.callbacks.links import GROUPS_SHOWN
+    from geodata.queries import linkage
+
+    engine, _ = demo_run
+    groups = linkage.linked_groups.uncached(engine).drop_duplicates("group_id")
+    first = int(groups["group_id"].iloc[0])
+    estimates = linkage.capture_recapture_by_category.uncached(engine)
+    thin = estimates[~estimates["enough_overlap"]]
+
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/links")
+    dash_duo.wait_for_contains_text(f"#{ids.LNK_STATUS}", "not yet confirmed", timeout=60)
+    dash_duo.wait_for_contains_text(f"#link-group-{first}", f"Event {first}")
+    dash_duo.find_element(f"#link-group-{first} .button-primary").click()
+    dash_duo.wait_for_contains_text(f"#{ids.LNK_MESSAGE}", "confirmed", timeout=30)
+    # Confirmed groups make way for the next ones to review.
+    dash_duo.wait_for_no_elements(f"#link-group-{first}", timeout=30)
+    assert len(dash_duo.find_elements(".link-group")) == min(GROUPS_SHOWN, len(groups) - 1)
+    with engine.connect() as conn:
+        assert conn.execute(
+            text("SELECT confirmed FROM event_groups WHERE id = :g"), {"g": first}
+        ).scalar_one()
+
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/completeness")
+    dash_duo.wait_for_contains_text(f"#{ids.CMP_ASSUMPTIONS}", "Independent sources", timeout=60)
+    dash_duo.wait_for_contains_text(f"#{ids.CMP_ESTIMATES}", "All categories")
+    shown = dash_duo.find_element(f"#{ids.CMP_ESTIMATES}").text
+    overall = estimates.iloc[0]
+    assert f"{overall['estimated_total']:,.0f} ({overall['interval_low']:,.0f}" in shown
+    assert not len(thin) or "not enough overlap" in shown
+    dash_duo.wait_for_element(f"#{ids.CMP_TABLE} table", timeout=30)
+    assert dash_duo.get_logs() == []

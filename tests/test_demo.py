@@ -323,14 +323,20 @@ def test_demo_on_real_nairobi_wards(empty_db, tmp_path):
     assert run.total("quarantined") == len(build.planted_bad_rows)
 
 
-def test_cli_demo_no_serve(engine, tmp_path):
+def test_cli_demo_no_serve(empty_db, tmp_path):
+    from geodata.users import authenticate, list_users
     from observatory.cli import cli
 
     out = tmp_path / "cli-demo"
-    result = CliRunner().invoke(
-        cli,
-        ["demo", "--no-serve", "--out", str(out), "--reference-date", "2025-03-15"],
-    )
+    args = ["demo", "--no-serve", "--out", str(out), "--reference-date", "2025-03-15"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Demo town (fictional)" in result.output and "quarantined" in result.output
     assert (out / "truth.json").is_file()
+    # A newcomer can sign in: a random password, printed once, for a `demo` admin.
+    password = re.search(r"sign in as `demo` with password (\S+)", result.output).group(1)
+    assert authenticate(empty_db, "demo", password).role == "admin"
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "password" not in again.output.split("sign in")[-1].split("(")[0]
+    assert [u.username for u in list_users(empty_db)] == ["demo"]

@@ -68,15 +68,15 @@ def test_queue_lists_texts_to_review_by_frequency_with_their_counts(demo):
 
 
 def _expected_completeness(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per event: police / other flags, ward and month of its police record (else its
-    first record); then per ward and month."""
+    """Per event: police / other flags, ward and month of its first record with a
+    ward, police first; then per ward and month."""
     rows = rows.assign(
         event=rows.event_group_id.fillna(-rows.id).astype("int64"),
         police=rows.agency_type.isin(POLICE),
         month=rows.occurred_from.dt.to_period("M").dt.start_time.dt.date,
     )
     ordered = rows.assign(no_ward=rows.ward_code.isna()).sort_values(
-        ["event", "police", "no_ward", "id"], ascending=[True, False, True, True]
+        ["event", "no_ward", "police", "id"], ascending=[True, True, False, True]
     )
     events = ordered.groupby("event").agg(
         ward_code=("ward_code", "first"),
@@ -84,8 +84,6 @@ def _expected_completeness(rows: pd.DataFrame) -> pd.DataFrame:
         police=("police", "any"),
         other=("police", lambda s: bool((~s).any())),
     )
-    # groupby("first") skips missing values: an event whose first record has no ward
-    # has no ward at all (the police-first order puts ward-less records last).
     events["both"] = events.police & events.other
     events["police_only"] = events.police & ~events.other
     events["other_only"] = events.other & ~events.police
@@ -137,6 +135,31 @@ def test_linked_groups_show_members_without_personal_data(demo):
     assert scores.is_monotonic_increasing, "the weakest links first"
     cards = link_figures.group_cards(groups)
     assert len(cards) == 50
+
+
+def _grouping(engine) -> list[tuple[int, ...]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT array_agg(id ORDER BY id) FROM incidents WHERE event_group_id IS NOT "
+                "NULL GROUP BY event_group_id ORDER BY 1"
+            )
+        ).scalars()
+        return [tuple(r) for r in rows]
+
+
+def test_observatory_link_relinks_every_record_idempotently(demo):
+    from click.testing import CliRunner
+
+    from observatory.cli import cli
+
+    before = _grouping(demo)
+    result = CliRunner().invoke(cli, ["link"])
+    assert result.exit_code == 0, result.output
+    linked = sum(len(g) for g in before)
+    assert f"linked {linked:,} of " in result.output
+    assert f"into {len(before):,} events" in result.output
+    assert _grouping(demo) == before
 
 
 def _group_of(engine, incident_id: int) -> int | None:

@@ -16,6 +16,9 @@ from geodata.errors import ObservatoryError
 from geodata.queries import linkage
 
 PAGE_ROLES = {"/completeness": ("team",)}
+# Groups shown at a time: hundreds of pattern-matching buttons make the browser crawl;
+# confirming or splitting one brings the next into view.
+GROUPS_SHOWN = 25
 
 
 def confirm(engine, group_id: int) -> str:
@@ -47,12 +50,15 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
         Input(ids.LNK_REFRESH, "data"),
     )
     def show_groups(_refresh):
-        groups = linkage.linked_groups(get_engine())
+        groups = linkage.linked_groups(get_engine(), GROUPS_SHOWN)
         if groups.empty:
             return [], "No records are linked: linkage found no event seen by two agencies."
         count = groups["group_id"].nunique()
         open_ = groups.loc[~groups["confirmed"], "group_id"].nunique()
-        status = f"{count:,} linked events shown, {open_:,} not yet confirmed (weakest first)."
+        status = (
+            f"{count:,} linked events shown (the weakest links first), {open_:,} of them "
+            "not yet confirmed."
+        )
         return link_figures.group_cards(groups), status
 
     @app.callback(

@@ -7,8 +7,9 @@ the link's score, never by names (which never reach the database anyway) or free
 text.
 
 An event is one group, or one record in no group (geodata.linkage_store.event_key_sql).
-Its ward, month and category are those of its police record when it has one (the
-police register is the one the forum acts on), else of its first record.
+Its ward, month and category are those of one of its records: one placed in a ward
+before one that is not, a police record (the register the forum acts on) before
+another agency's, then the first loaded.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _event_records(engine: Engine) -> pd.DataFrame:
                     FROM incidents i JOIN agencies a ON a.id = i.agency_id
                 ) e
                 WINDOW w AS (PARTITION BY e.event_group
-                             ORDER BY e.is_police DESC, (e.ward_code IS NULL), e.id)
+                             ORDER BY (e.ward_code IS NULL), e.is_police DESC, e.id)
                 """
             ),
             conn,

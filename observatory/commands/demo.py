@@ -64,8 +64,30 @@ def demo(
         reference_date=reference_date.date() if reference_date else None,
     )
     click.echo(summary)
+    _first_demo_account()
     if serve:
         from dashboard.app import create_app
 
         click.echo(f"observatory dashboard on http://{host}:{port}")
         create_app().run(host=host, port=port, debug=False)
+
+
+def _first_demo_account() -> None:
+    """A demo that nobody can sign in to is no demo: when no account exists yet, make
+    a `demo` admin with a random password, printed once here. Never a default password;
+    an existing installation's accounts are left alone."""
+    import secrets
+
+    from geodata.db import get_engine
+    from geodata.users import add_user, list_users
+
+    engine = get_engine()
+    if list_users(engine):
+        click.echo("sign in with your existing account (`observatory users list`).")
+        return
+    password = secrets.token_urlsafe(12)
+    add_user(engine, "demo", password, "admin")
+    click.echo(
+        f"sign in as `demo` with password {password} (shown once; change it with "
+        "`observatory users password demo`)."
+    )
