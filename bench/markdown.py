@@ -21,7 +21,9 @@ def render(results: dict) -> str:
         f"{results['seconds'] / 60:.1f} minutes in all.",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; {m['os']}; "
-        f"Python {m['python']}; {m['database']}; h3-py {m['h3']}.",
+        f"Python {m['python']}; {m['database']}; h3-py {m['h3']}. Load average (1 min) "
+        f"{m.get('load_average_1m_before', '?')} before, {m.get('load_average_1m', '?')} after: "
+        "other work shared the 2 cores.",
         "",
         "| figure | values | note |",
         "|---|---|---|",

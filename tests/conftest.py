@@ -177,3 +177,14 @@ def dash_duo(request, dash_duo):
 
     dash_duo.start_server = start_server
     return dash_duo
+
+
+@pytest.fixture(scope="module")
+def count_records():
+    """Count records, not linked events, for the whole module: for tests whose expected
+    figures are raw row counts taken from the incidents table. The events unit (the
+    default) is covered by tests/test_count_unit.py. Request it from the fixture that
+    loads the data, since aggregates are built with the unit in force at load time."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OBSERVATORY_COUNT_UNIT", "records")
+        yield

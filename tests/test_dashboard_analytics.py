@@ -23,7 +23,7 @@ MAP = f"#{ids.HOT_MAP} .js-plotly-plot"
 
 
 @pytest.fixture
-def demo(empty_db, tmp_path):
+def demo(count_records, empty_db, tmp_path):
     from etl.demo import run_demo
 
     run_demo(DEMO_SEED, tmp_path / "demo", reference_date=DEMO_REFERENCE, engine=empty_db)

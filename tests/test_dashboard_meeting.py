@@ -30,7 +30,7 @@ CATEGORY = "robbery"
 
 
 @pytest.fixture
-def demo(empty_db, tmp_path):
+def demo(count_records, empty_db, tmp_path):
     """The seeded demo through the real ETL, and a forum action long overdue."""
     from etl.demo import run_demo
 

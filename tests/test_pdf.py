@@ -28,7 +28,7 @@ CATEGORIES = ("robbery", "theft", "assault")
 
 
 @pytest.fixture(scope="module")
-def demo(engine, tmp_path_factory):
+def demo(count_records, engine, tmp_path_factory):
     """The seeded demo through the real ETL, and two forum actions, one overdue."""
     from etl.demo import run_demo
     from geodata import cache

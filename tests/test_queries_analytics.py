@@ -84,6 +84,13 @@ def _ingest(engine, tmp_path, frame: pd.DataFrame, name: str) -> dict:
     return report
 
 
+@pytest.fixture(autouse=True)
+def _count_records(monkeypatch):
+    """These tests compare with pandas counts of stored rows, so they count records
+    (the two agencies' random rows sometimes link as one event)."""
+    monkeypatch.setenv("OBSERVATORY_COUNT_UNIT", "records")
+
+
 @pytest.fixture
 def loaded(empty_db, tmp_path):
     load_ward_frame(empty_db, _wards(), attribution="Test wards (CC0)")
