@@ -205,3 +205,22 @@ def count_text(template_key: str, count: int, lang: str) -> html.Span:
     """A sentence holding a count; the count is marked `data-count` for the tests that
     check no public number is below the threshold."""
     return html.Span(t(template_key, lang, n=f"{count:,}"), **{"data-count": count})
+
+
+def month_category_filters(from_id, to_id, category_id, first, last, lang: str) -> html.Div:
+    """The public pages' filter bar: a month range and one category (or all)."""
+    return html.Div(
+        [
+            *month_controls(from_id, to_id, first, last, lang),
+            dropdown(
+                category_id,
+                t("filter.category", lang),
+                category_options(lang),
+                ALL,
+                lang,
+                wide=True,
+            ),
+        ],
+        className="pub-filters",
+        role="search",
+    )

@@ -30,20 +30,8 @@ def layout(lang=None, **_query) -> html.Div:
     bars = clock_content(engine, view.month_value(start), view.month_value(end), None, lang)
     content = [
         html.H1(t("clock.title", lang)),
-        html.Div(
-            [
-                *view.month_controls(ids.PUB_CLOCK_FROM, ids.PUB_CLOCK_TO, first, last, lang),
-                view.dropdown(
-                    ids.PUB_CLOCK_CATEGORY,
-                    t("filter.category", lang),
-                    view.category_options(lang),
-                    view.ALL,
-                    lang,
-                    wide=True,
-                ),
-            ],
-            className="pub-filters",
-            role="search",
+        view.month_category_filters(
+            ids.PUB_CLOCK_FROM, ids.PUB_CLOCK_TO, ids.PUB_CLOCK_CATEGORY, first, last, lang
         ),
         html.Div(bars, id=ids.PUB_CLOCK_BARS, **{"aria-live": "polite"}),
     ]

@@ -34,20 +34,8 @@ def layout(lang=None, **_query) -> html.Div:
     )
     content = [
         html.H1(t("map.title", lang)),
-        html.Div(
-            [
-                *view.month_controls(ids.PUB_MAP_FROM, ids.PUB_MAP_TO, first, last, lang),
-                view.dropdown(
-                    ids.PUB_MAP_CATEGORY,
-                    t("filter.category", lang),
-                    view.category_options(lang),
-                    view.ALL,
-                    lang,
-                    wide=True,
-                ),
-            ],
-            className="pub-filters",
-            role="search",
+        view.month_category_filters(
+            ids.PUB_MAP_FROM, ids.PUB_MAP_TO, ids.PUB_MAP_CATEGORY, first, last, lang
         ),
         html.P(summary, id=ids.PUB_MAP_SUMMARY, className="pub-status", role="status"),
         html.Img(id=ids.PUB_MAP_IMAGE, src=src, alt=alt, className="pub-map"),
