@@ -121,12 +121,13 @@ def _ingest(
         )
         single = next(iter(known.values()))["id"] if len(known) == 1 else None
         report.import_id = incident_store.start_import(conn, path.name, raw.sha256, single)
+        linked_before = linkage_store.linkage_snapshot(conn, frame)
         loaded = incident_store.load_incidents(conn, frame, report.import_id)
         _report_load(loaded, frame, report)
         if not report.balanced:  # a bug, never a clerk's mistake: roll back
             raise RuntimeError(f"{path.name}: row counts do not add up: {report.summary()}")
         # Before the aggregates refresh in finish_import, so counts of events see the links.
-        linkage_store.relink_import(conn, report.import_id)
+        linkage_store.relink_import(conn, report.import_id, before=linked_before)
         incident_store.finish_import(conn, report.import_id, report.to_dict())
 
 

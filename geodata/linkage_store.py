@@ -40,18 +40,52 @@ class LinkRun:
     linked_records: int
 
 
-def relink_import(conn: Connection, import_id: int, params: LinkParams | None = None) -> LinkRun:
-    """Re-link the dates an import inserted or changed records on (all agencies)."""
-    span = conn.execute(
+# What linkage reads of a record, as one hash: an import that changes none of it (a
+# re-issued register with new case statuses) leaves every group as it was. Agency and
+# type are not in it: a record never changes agency.
+_LINKED_FIELDS = (
+    "md5(ROW(i.category, i.occurred_from, i.occurred_to, i.time_known, i.ward_code, "
+    "i.victim_sex, i.victim_age, ST_AsEWKB(i.geom))::text)"
+)
+_SEEN = (
+    f"SELECT i.id, {_LINKED_FIELDS} AS seen, i.occurred_from, "
+    "coalesce(i.occurred_to, i.occurred_from) AS until FROM incidents i "
+)
+
+
+def linkage_snapshot(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Before an upsert: what linkage reads of the stored records the rows of `frame`
+    (agency_id, record_ref) may overwrite, for `relink_import` to compare with."""
+    keys = frame[["agency_id", "record_ref"]].dropna()
+    rows = conn.execute(
         text(
-            "SELECT min(occurred_from), max(coalesce(occurred_to, occurred_from)) "
-            "FROM incidents WHERE import_id = :i"
+            _SEEN + "JOIN unnest(CAST(:a AS bigint[]), CAST(:r AS text[])) "
+            "AS f(agency_id, record_ref) USING (agency_id, record_ref)"
         ),
-        {"i": import_id},
-    ).one()
-    if span[0] is None:
+        {"a": [int(a) for a in keys["agency_id"]], "r": [str(r) for r in keys["record_ref"]]},
+    )
+    return pd.DataFrame(rows.mappings().all(), columns=list(rows.keys()))
+
+
+def relink_import(
+    conn: Connection,
+    import_id: int,
+    params: LinkParams | None = None,
+    before: pd.DataFrame | None = None,
+) -> LinkRun:
+    """Re-link the dates an import inserted or changed records on (all agencies).
+    With `before` (`linkage_snapshot` taken before the upsert), only the dates of
+    records it inserted or changed linkage fields of, old dates and new: a file that
+    changed only statuses links nothing, so re-issues cannot reshape the groups."""
+    rows = conn.execute(text(_SEEN + "WHERE i.import_id = :i"), {"i": import_id})
+    dates = pd.DataFrame(rows.mappings().all(), columns=list(rows.keys()))
+    if before is not None and len(before):
+        old = before.set_index("id")["seen"].reindex(dates["id"]).to_numpy()
+        dates = dates[dates["seen"].to_numpy() != old]
+        dates = pd.concat([dates, before[before["id"].isin(dates["id"])]])
+    if dates.empty:
         return LinkRun(0, 0, 0)
-    return relink_range(conn, span[0], span[1], params)
+    return relink_range(conn, dates["occurred_from"].min(), dates["until"].max(), params)
 
 
 def relink_range(
