@@ -296,5 +296,6 @@ CMP_ASSUMPTIONS = "cmp-assumptions"
 # The forum actions' timeline beside the trend chart (trends page; callback in
 # dashboard.callbacks.actions).
 TREND_ACTIONS = "trend-actions"
+CLOCK_ACTIONS = "clock-actions"  # the same timeline on the clock page
 CMP_GRAPH = "cmp-graph"
 CMP_LOAD = "cmp-load"  # hidden: fires the page's one callback when it opens

@@ -121,6 +121,8 @@ def test_a_meeting_on_the_hot_spot_map_clock_and_trends(dash_duo, demo):
     dash_duo.wait_for_text_to_equal(f"#{ids.CLOCK_SUMMARY}-date-only", f"{untimed:,}")
     assert f"focus=cell:{to_hex(cell)}" in dash_duo.driver.current_url
     dash_duo.wait_for_element(f"#{ids.CLOCK_RADIAL} .js-plotly-plot", timeout=20)
+    # The forum's actions beside the clock: the demo's finished street light among them.
+    dash_duo.wait_for_contains_text(f"#{ids.CLOCK_ACTIONS}", "Street light at", timeout=20)
 
     # The trends: the last 28 days and the year to date, same filters and focus.
     dash_duo.find_element("a[href^='/trends']").click()

@@ -175,18 +175,21 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     def show_tracker(_refresh, view):
         return _tracker(get_engine(), view)
 
-    @app.callback(
-        Output(ids.TREND_ACTIONS, "figure"),
-        Output(ids.TREND_ACTIONS, "style"),
-        Input(ids.FILTER_DATES, "start_date"),
-        Input(ids.FILTER_DATES, "end_date"),
-    )
-    def trend_timeline(start, end):
+    def actions_timeline(start, end):
         start, end = filters.parse_date(start), filters.parse_date(end)
         dates = (start, end) if start and end else None
         figure = figures.actions_timeline(queries.actions_frame(get_engine()), date_range=dates)
         # The box takes the figure's height, which grows with the number of actions.
         return figure, {"height": f"{figure.layout.height}px"}
+
+    # One timeline beside the trend chart and on the clock's page, following the dates.
+    for graph in (ids.TREND_ACTIONS, ids.CLOCK_ACTIONS):
+        app.callback(
+            Output(graph, "figure"),
+            Output(graph, "style"),
+            Input(ids.FILTER_DATES, "start_date"),
+            Input(ids.FILTER_DATES, "end_date"),
+        )(actions_timeline)
 
     _register_form(app)
 

@@ -67,6 +67,13 @@ def layout(**query) -> html.Div:
                 ],
                 className="panels",
             ),
+            html.H2("Forum actions over the same months"),
+            html.P(
+                "Street lights act at night: read the darkness share beside when each "
+                "light was finished.",
+                className="note",
+            ),
+            dcc.Graph(id=ids.CLOCK_ACTIONS, config={"displaylogo": False, "responsive": False}),
         ],
         className="page page-clock",
     )
