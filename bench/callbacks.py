@@ -43,46 +43,44 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(workers: int = 1) -> Iterator[str]:
-    """gunicorn serving bench.wsgi on a free loopback port; yields the base URL."""
+def gunicorn_server(
+    app: str, log_path: Path, options: list[str], env: dict | None = None
+) -> Iterator[str]:
+    """gunicorn serving `app` on a free loopback port until the block ends; yields the
+    base URL once it answers (a loaded machine can take many seconds to import)."""
     import requests
 
     port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--timeout",
-        "300",
-        "bench.wsgi:application",
-    ]
-    log = open(Path(os.environ.get("OBSERVATORY_HOME", "/tmp")) / "bench-gunicorn.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
-            # A loaded machine can take many seconds to import and answer at first.
-            with contextlib.suppress(requests.RequestException):
-                requests.get(base + "/_dash-dependencies", timeout=60)
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the dashboard did not start within 90 s")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", *options, app]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            deadline = time.monotonic() + 90
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
+                with contextlib.suppress(requests.RequestException):
+                    requests.get(base + "/_dash-dependencies", timeout=60)
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{app} did not start within 90 s; see {log.name}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def dashboard_server(workers: int = 1):
+    """gunicorn serving bench.wsgi; a context manager yielding the base URL."""
+    log = Path(os.environ.get("OBSERVATORY_HOME", "/tmp")) / "bench-gunicorn.log"
+    return gunicorn_server(
+        "bench.wsgi:application", log, ["--workers", str(workers), "--timeout", "300"]
+    )
 
 
 def signed_in_session(engine: Engine, base: str):

@@ -17,20 +17,17 @@ Not part of `make test`: it takes a minute and measures this machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+
+from bench.callbacks import gunicorn_server
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_SEED = 20241
@@ -40,12 +37,6 @@ MAP = "..pub-map-image.src...pub-map-image.alt...pub-map-summary.children.."
 CLOCK = "pub-clock-bars.children"
 SENSITIVE = "..pub-sens-image.src...pub-sens-image.alt...pub-sens-table.children.."
 PAGES = ("/", "/clock", "/sensitive", "/actions")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def ensure_demo() -> None:
@@ -64,36 +55,15 @@ def ensure_demo() -> None:
     run_demo(DEMO_SEED, home / "demo", reference_date=DEMO_REFERENCE, engine=engine)
 
 
-@contextlib.contextmanager
-def public_server(workers: int, threads: int) -> Iterator[str]:
-    import requests
-
-    port = _free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-           str(workers), "--threads", str(threads), "dashboard.app:server"]  # fmt: skip
+def public_server(workers: int, threads: int):
+    """gunicorn serving the public app (PUBLIC=1); a context manager yielding the URL."""
     home = Path(os.environ["OBSERVATORY_HOME"])
-    with open(home / "load-public-gunicorn.log", "wb") as log:
-        env = {**os.environ, "PUBLIC": "1"}
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log.name}")
-                with contextlib.suppress(requests.RequestException):  # workers still starting
-                    requests.get(base + "/_dash-dependencies", timeout=30)
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the public app did not start within 90 s")
-                time.sleep(0.3)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    return gunicorn_server(
+        "dashboard.app:server",
+        home / "load-public-gunicorn.log",
+        ["--workers", str(workers), "--threads", str(threads)],
+        env={**os.environ, "PUBLIC": "1"},
+    )
 
 
 def _body(output: str, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
