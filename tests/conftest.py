@@ -188,3 +188,26 @@ def count_records():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OBSERVATORY_COUNT_UNIT", "records")
         yield
+
+
+PASSWORD = "correct horse battery"
+# A small square in Nairobi; tests insert it under several codes.
+WARD_SQL = (
+    "INSERT INTO wards (code, name, geom) VALUES (:code, :name, "
+    "ST_Multi(ST_GeomFromText('POLYGON((36.8 -1.3, 36.81 -1.3, 36.81 -1.29, 36.8 -1.3))', 4326)))"
+)
+
+
+@pytest.fixture
+def role_users(empty_db):
+    """Two wards and one user per role: team `tina`, commander `cmdr` (ward W1), admin
+    `ada`, all with PASSWORD."""
+    from geodata import users
+
+    with empty_db.begin() as conn:
+        conn.execute(text(WARD_SQL), {"code": "W1", "name": "Ward one"})
+        conn.execute(text(WARD_SQL), {"code": "W2", "name": "Ward two"})
+    users.add_user(empty_db, "tina", PASSWORD, "team")
+    users.add_user(empty_db, "cmdr", PASSWORD, "commander", ["W1"])
+    users.add_user(empty_db, "ada", PASSWORD, "admin")
+    return empty_db

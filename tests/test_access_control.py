@@ -15,13 +15,12 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
 
 from dashboard import ids, page_sets
 from dashboard.app import create_app
 from geodata import audit, users
 from geodata.patrol_plans import PlanParameters, save_plan
-from tests.test_users_auth import PASSWORD, WARD_SQL, _login
+from tests.test_users_auth import _login
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 ADMIN_CALLBACK = "..admin-status.children...admin-users.children...admin-new-password.value.."
@@ -29,14 +28,8 @@ TOGGLE_ID = json.dumps({"index": ["ALL"], "type": ids.ADMIN_TOGGLE}, separators=
 
 
 @pytest.fixture
-def db(empty_db):
-    with empty_db.begin() as conn:
-        conn.execute(text(WARD_SQL), {"code": "W1", "name": "Ward one"})
-        conn.execute(text(WARD_SQL), {"code": "W2", "name": "Ward two"})
-    users.add_user(empty_db, "tina", PASSWORD, "team")
-    users.add_user(empty_db, "cmdr", PASSWORD, "commander", ["W1"])
-    users.add_user(empty_db, "ada", PASSWORD, "admin")
-    return empty_db
+def db(role_users):
+    return role_users
 
 
 @pytest.fixture

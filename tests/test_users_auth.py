@@ -20,12 +20,7 @@ from sqlalchemy import text
 from dashboard import auth
 from geodata import audit, security, users
 from geodata.errors import ObservatoryError
-
-PASSWORD = "correct horse battery"
-WARD_SQL = (
-    "INSERT INTO wards (code, name, geom) VALUES (:code, :name, "
-    "ST_Multi(ST_GeomFromText('POLYGON((36.8 -1.3, 36.81 -1.3, 36.81 -1.29, 36.8 -1.3))', 4326)))"
-)
+from tests.conftest import PASSWORD
 
 
 def _make_app(public: bool = False) -> dash.Dash:
@@ -53,14 +48,8 @@ def _make_app(public: bool = False) -> dash.Dash:
 
 
 @pytest.fixture
-def db(empty_db):
-    with empty_db.begin() as conn:
-        conn.execute(text(WARD_SQL), {"code": "W1", "name": "Ward one"})
-        conn.execute(text(WARD_SQL), {"code": "W2", "name": "Ward two"})
-    users.add_user(empty_db, "tina", PASSWORD, "team")
-    users.add_user(empty_db, "cmdr", PASSWORD, "commander", ["W1"])
-    users.add_user(empty_db, "ada", PASSWORD, "admin")
-    return empty_db
+def db(role_users):
+    return role_users
 
 
 @pytest.fixture
