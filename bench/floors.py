@@ -63,43 +63,17 @@ def copy_rows_per_second(engine: Engine, path: Path, rows: int, label: str) -> F
     )
 
 
-# Point-major, the loader's form: one GiST probe into the wards per staged point.
-POINT_MAJOR = """
-SELECT count(w.code) FROM stage_incidents s
-LEFT JOIN LATERAL (
-    SELECT code FROM wards
-    WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326))
-    ORDER BY code LIMIT 1
-) w ON true
-"""
-
-
-# Ward-major: one index probe per ward into the staged points (1,450 probes) instead
-# of one probe per point into the wards (a million); each ward's polygon is prepared
-# once and tested against every point in its box. Ties on a shared boundary go to the
-# lowest code, as in the loader.
-WARD_MAJOR = """
-SELECT count(ward_code) FROM (
-    SELECT p.row, min(w.code) AS ward_code
-    FROM wards w
-    CROSS JOIN LATERAL (
-        SELECT s.row FROM stage_points s WHERE ST_Covers(w.geom, s.geom) OFFSET 0
-    ) p
-    GROUP BY p.row
-) q
-"""
-
-
-def postgis_pip_per_second(engine: Engine, lat, lon, h3_7, label: str) -> list[Figure]:
-    """The ward assignment alone over a staging table of the points, ordered as the
-    loader orders them (by H3 res-7 parent, so neighbours reuse a cached polygon);
-    then the ward-major form of the same join, index build on the points included."""
+def postgis_pip_per_second(engine: Engine, lat, lon, label: str) -> Figure:
+    """The loader's ward assignment alone (geodata.incident_store.assign_wards: a GiST
+    index on the staged points, one probe per ward, lowest code on a shared boundary),
+    index build included, over a staging table holding only the points."""
     import pandas as pd
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    order = np.argsort(h3_7, kind="stable")
-    frame = pd.DataFrame({"row": np.arange(len(lat)), "lat": lat[order], "lon": lon[order]})
+    from geodata import incident_store
+
+    frame = pd.DataFrame({"row": np.arange(len(lat)), "lat": lat, "lon": lon})
     sink = pa.BufferOutputStream()
     pacsv.write_csv(
         pa.Table.from_pandas(frame, preserve_index=False),
@@ -107,45 +81,21 @@ def postgis_pip_per_second(engine: Engine, lat, lon, h3_7, label: str) -> list[F
         pacsv.WriteOptions(include_header=False),
     )
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "CREATE TEMP TABLE stage_incidents (row integer, lat double precision, "
-                "lon double precision) ON COMMIT DROP"
-            )
-        )
+        incident_store.create_stage(conn)
         with (
             conn.connection.driver_connection.cursor() as cursor,
-            cursor.copy("COPY stage_incidents FROM STDIN (FORMAT csv)") as copy,
+            cursor.copy('COPY stage_incidents ("row", lat, lon) FROM STDIN (FORMAT csv)') as copy,
         ):
             copy.write(sink.getvalue().to_pybytes())
-        conn.execute(text("ANALYZE stage_incidents"))
         started = time.perf_counter()
-        placed = conn.execute(text(POINT_MAJOR)).scalar_one()
+        incident_store.assign_wards(conn)
         seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        conn.execute(
-            text(
-                "CREATE TEMP TABLE stage_points ON COMMIT DROP AS SELECT row, "
-                "ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS geom FROM stage_incidents"
-            )
-        )
-        conn.execute(text("CREATE INDEX ON stage_points USING gist (geom)"))
-        conn.execute(text("ANALYZE stage_points"))
-        ward_major = conn.execute(text(WARD_MAJOR)).scalar_one()
-        major_seconds = time.perf_counter() - started
-    assert ward_major == placed, (ward_major, placed)
-    return [
-        Figure(
-            f"floor.pip_postgis.{label}",
-            {"rows/s": len(lat) / seconds, "seconds": seconds, "in_a_ward": placed / len(lat)},
-            "ST_Covers, one GiST probe into the wards per point (the loader's form)",
-        ),
-        Figure(
-            f"floor.pip_postgis_ward_major.{label}",
-            {"rows/s": len(lat) / major_seconds, "seconds": major_seconds},
-            "same result, one GiST probe per ward into the points",
-        ),
-    ]
+        placed = conn.execute(text("SELECT count(*) FROM ward_of")).scalar_one()
+    return Figure(
+        f"floor.pip_postgis.{label}",
+        {"rows/s": len(lat) / seconds, "seconds": seconds, "in_a_ward": placed / len(lat)},
+        "the loader's ward assignment: one GiST probe per ward into the staged points",
+    )
 
 
 def geos_pip_per_second(wards: Wards, lat: np.ndarray, lon: np.ndarray, label: str) -> Figure:

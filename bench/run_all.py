@@ -131,20 +131,15 @@ def floor_section(run: Run, rows: int, path: Path) -> float | None:
     run.suite.run(
         f"floor.copy.{lab}", lambda: keep(floors.copy_rows_per_second(run.engine, path, rows, lab))
     )
-    from geodata.h3grid import parents
-
-    cells = parents(generate_cells(lat, lon), 7)
     run.suite.run(
         f"floor.pip_postgis.{lab}",
-        lambda: keep(floors.postgis_pip_per_second(run.engine, lat, lon, cells, lab)),
+        lambda: keep(floors.postgis_pip_per_second(run.engine, lat, lon, lab)),
     )
     run.suite.run(
         f"floor.pip_geos.{lab}", lambda: keep(floors.geos_pip_per_second(run.wards, lat, lon, lab))
     )
     parts = [measured.get(k) for k in ("h3_cells", "copy")]
-    pip = [
-        measured[k] for k in ("pip_postgis", "pip_postgis_ward_major", "pip_geos") if k in measured
-    ]
+    pip = [measured[k] for k in ("pip_postgis", "pip_geos") if k in measured]
     if None in parts or not pip:
         return None
     total = sum(f.values["seconds"] for f in parts) + min(f.values["seconds"] for f in pip)
@@ -156,12 +151,6 @@ def floor_section(run: Run, rows: int, path: Path) -> float | None:
         )
     )
     return total
-
-
-def generate_cells(lat, lon):
-    from geodata.h3grid import points_to_cells
-
-    return points_to_cells(lat, lon, 9)
 
 
 def query_section(run: Run, large: int) -> None:

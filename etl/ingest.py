@@ -121,13 +121,14 @@ def _ingest(
         )
         single = next(iter(known.values()))["id"] if len(known) == 1 else None
         report.import_id = incident_store.start_import(conn, path.name, raw.sha256, single)
-        linked_before = linkage_store.linkage_snapshot(conn, frame)
-        loaded = incident_store.load_incidents(conn, frame, report.import_id)
+        loaded = incident_store.load_incidents(
+            conn, frame, report.import_id, before_upsert=linkage_store.linkage_snapshot
+        )
         _report_load(loaded, frame, report)
         if not report.balanced:  # a bug, never a clerk's mistake: roll back
             raise RuntimeError(f"{path.name}: row counts do not add up: {report.summary()}")
         # Before the aggregates refresh in finish_import, so counts of events see the links.
-        linkage_store.relink_import(conn, report.import_id, before=linked_before)
+        linkage_store.relink_import(conn, report.import_id, before=loaded.before)
         incident_store.finish_import(conn, report.import_id, report.to_dict())
 
 

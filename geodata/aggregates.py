@@ -23,13 +23,14 @@ to hold both its old and its new place), or every agency.
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from geodata import settings
+from geodata import bulk, settings
 from geodata.errors import ObservatoryError
 from geodata.stats.aoristic import _date_only_weekdays, aoristic_hours, epoch_seconds
 from geodata.stats.daylight import daylight_share
@@ -223,11 +224,29 @@ def refresh_aggregates(conn: Connection, import_id: int | None = None) -> int:
     # Integers only, so the list is safe to write into the statement (COPY, which
     # reads the incidents, takes no bind parameters).
     chosen = "" if agencies is None else f"agency_id = ANY(ARRAY[{','.join(map(str, agencies))}])"
-    for table in TABLES:
-        conn.execute(text(f"DELETE FROM {table} {'WHERE ' + chosen if chosen else ''}"))
+    if chosen:
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table} WHERE {chosen}"))
+    else:  # every row goes: TRUNCATE leaves no dead rows for VACUUM to find
+        conn.execute(text(f"TRUNCATE {', '.join(TABLES)}"))
     incidents = _read_incidents(conn, f"WHERE i.{chosen}" if chosen else "", unit)
     if incidents.empty:
         return 0
+    deferred = (
+        bulk.indexes_deferred(conn, TABLES)
+        if bulk.is_bulk(conn, TABLES[0], len(incidents))
+        or (not chosen and len(incidents) >= bulk.BULK_MIN_ROWS)
+        else contextlib.nullcontext()
+    )
+    with deferred:
+        _write(conn, incidents)
+    if len(incidents) >= _ANALYZE_FROM_ROWS:
+        conn.execute(text(f"ANALYZE {', '.join(TABLES)}"))
+    return len(incidents)
+
+
+def _write(conn: Connection, incidents: pd.DataFrame) -> None:
+    """Spread `incidents` over hours and daylight and insert the grouped rows."""
     shares, hours = incident_weights(incidents)
     conn.execute(text("CREATE TEMP TABLE aggregate_shares (id bigint, n float8, share float8)"))
     conn.execute(
@@ -242,6 +261,3 @@ def refresh_aggregates(conn: Connection, import_id: int | None = None) -> int:
     conn.execute(text(_INSERT_CELLS))
     conn.execute(text(_INSERT_HOURS))
     conn.execute(text("DROP TABLE aggregate_shares, aggregate_hours"))
-    if len(incidents) >= _ANALYZE_FROM_ROWS:
-        conn.execute(text(f"ANALYZE {', '.join(TABLES)}"))
-    return len(incidents)

@@ -53,17 +53,11 @@ _SEEN = (
 )
 
 
-def linkage_snapshot(conn: Connection, frame: pd.DataFrame) -> pd.DataFrame:
-    """Before an upsert: what linkage reads of the stored records the rows of `frame`
-    (agency_id, record_ref) may overwrite, for `relink_import` to compare with."""
-    keys = frame[["agency_id", "record_ref"]].dropna()
-    rows = conn.execute(
-        text(
-            _SEEN + "JOIN unnest(CAST(:a AS bigint[]), CAST(:r AS text[])) "
-            "AS f(agency_id, record_ref) USING (agency_id, record_ref)"
-        ),
-        {"a": [int(a) for a in keys["agency_id"]], "r": [str(r) for r in keys["record_ref"]]},
-    )
+def linkage_snapshot(conn: Connection) -> pd.DataFrame:
+    """Once a file is staged, before its upsert (`incident_store.load_incidents`'s
+    before_upsert): what linkage reads of the stored records it will overwrite, for
+    `relink_import` to compare with. A re-run of an unchanged file overwrites none."""
+    rows = conn.execute(text(_SEEN + f"WHERE i.id IN ({incident_store.OVERWRITTEN})"))
     return pd.DataFrame(rows.mappings().all(), columns=list(rows.keys()))
 
 
@@ -77,9 +71,20 @@ def relink_import(
     With `before` (`linkage_snapshot` taken before the upsert), only the dates of
     records it inserted or changed linkage fields of, old dates and new: a file that
     changed only statuses links nothing, so re-issues cannot reshape the groups."""
+    if before is None or before.empty:  # nothing overwritten: every record counts
+        first, last = conn.execute(
+            text(
+                "SELECT min(occurred_from), max(coalesce(occurred_to, occurred_from)) "
+                "FROM incidents WHERE import_id = :i"
+            ),
+            {"i": import_id},
+        ).one()
+        if first is None:
+            return LinkRun(0, 0, 0)
+        return relink_range(conn, first, last, params)
     rows = conn.execute(text(_SEEN + "WHERE i.import_id = :i"), {"i": import_id})
     dates = pd.DataFrame(rows.mappings().all(), columns=list(rows.keys()))
-    if before is not None and len(before):
+    if len(before):
         old = before.set_index("id")["seen"].reindex(dates["id"]).to_numpy()
         dates = dates[dates["seen"].to_numpy() != old]
         dates = pd.concat([dates, before[before["id"].isin(dates["id"])]])
@@ -95,6 +100,8 @@ def relink_range(
     window), keeping confirmed groups and split records. Returns what was written."""
     params = params or LinkParams.from_settings()
     pad = timedelta(hours=params.window_hours + _MAX_SPAN_HOURS)
+    if not _linkable(conn, start - pad, end + pad):
+        return LinkRun(0, 0, 0)
     records = _read_records(conn, start - pad, end + pad)
     _dissolve(conn, records["id"])
     free = records[~records["frozen"]].reset_index(drop=True)
@@ -105,6 +112,21 @@ def relink_range(
     members = members[linked["group_size"].to_numpy() > 1] if len(free) else members
     groups = _write_groups(conn, members[["id", "grp", "score"]])
     return LinkRun(len(free), groups, len(members))
+
+
+def _linkable(conn: Connection, start: datetime, end: datetime) -> bool:
+    """Whether the range holds records of two kinds of agency, or a group to
+    recompute. A national police back-load has neither, and reading its million
+    records into linkage would find nothing to link."""
+    kinds, grouped = conn.execute(
+        text(
+            "SELECT count(DISTINCT a.agency_type), bool_or(i.event_group_id IS NOT NULL) "
+            "FROM incidents i JOIN agencies a ON a.id = i.agency_id "
+            "WHERE i.occurred_from BETWEEN :start AND :end"
+        ),
+        {"start": start, "end": end},
+    ).one()
+    return kinds >= 2 or bool(grouped)
 
 
 def _read_records(conn: Connection, start: datetime, end: datetime) -> pd.DataFrame:
