@@ -66,6 +66,16 @@ PATROL_PRINTED = "patrol-printed"
 PATROL_SAVED = "patrol-saved"
 PATROL_EVAL_GRAPH = "patrol-eval-graph"
 PATROL_EVAL_TEXT = "patrol-eval-text"
+# Drawing the station area on a map.
+PATROL_DRAW_MAP = "patrol-draw-map"
+PATROL_DRAW_ATTRIBUTION = "patrol-draw-attribution"
+PATROL_DRAW_FINISH = "patrol-draw-finish"
+PATROL_DRAW_CLEAR = "patrol-draw-clear"
+PATROL_DRAW_STATUS = "patrol-draw-status"
+PATROL_DRAW_BIND = "patrol-draw-bind"  # hidden: output of the browser-side click binding
+PATROL_CLICK = "patrol-click"  # dcc.Store: the last point clicked on the map (set in the browser)
+PATROL_VERTICES = "patrol-vertices"  # dcc.Store: corners clicked so far, [[lon, lat], ...]
+PATROL_AREA = "patrol-area"  # dcc.Store: the finished polygon (GeoJSON text) or None
 
 
 # Monthly meeting page (the agenda) and projector mode (every page).

@@ -38,7 +38,8 @@ POINT_COLUMNS = (("No.", 11.0), ("Nearest landmark", 58.0), ("Peak hours", 38.0)
 class SheetContent:
     """What the sheet shows. `points`: point, lat, lon, cells, peak_label, landmark,
     landmark_m, activity; `schedule`: point, start, end, officer; `lines`: the
-    plan's parameters in words, under the title."""
+    plan's parameters in words, under the title; `area`: the drawn station area (a
+    GeoJSON geometry), outlined beside the wards, or None."""
 
     title: str
     lines: tuple[str, ...]
@@ -47,6 +48,7 @@ class SheetContent:
     wards: dict | None = None
     attribution: str = ""
     made_at: datetime | None = None
+    area: dict | None = None
 
 
 def _landmark(row) -> str:
@@ -179,6 +181,7 @@ def patrol_sheet(content: SheetContent) -> bytes:
         content.wards,
         width_px=round(USABLE_W * PX_PER_MM / 2),
         height_px=round(height * PX_PER_MM / 2),
+        area=content.area,
     )
     (png,) = render_pngs([fig], scale=2.0)
     return sheet_pdf(content, png, height)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, text
 from geodata import cache
 from geodata.categories import CATEGORIES
 from geodata.errors import ObservatoryError
+from geodata.patrol_area import area_shape
 from geodata.stats.patrol import ALL_DAYS, Shift
 
 MAX_POINTS = 20
@@ -55,7 +56,9 @@ class PlanParameters:
 
     def __post_init__(self) -> None:
         if not self.ward_codes:
-            raise ObservatoryError("Choose a station or at least one ward to plan for.")
+            raise ObservatoryError(
+                "Choose a station or at least one ward to plan for, or draw the area on the map."
+            )
         if not 1 <= self.n_points <= MAX_POINTS:
             raise ObservatoryError(f"Number of patrol points: choose 1 to {MAX_POINTS}.")
         if not 0 < self.officer_hours <= MAX_OFFICER_HOURS:
@@ -66,6 +69,8 @@ class PlanParameters:
         if unknown:
             raise ObservatoryError(f"Unknown categories {', '.join(unknown)}: pick from the list.")
         Shift(self.start_hour, self.end_hour, tuple(self.days))  # refuses bad hours or days
+        if self.area is not None:
+            area_shape(self.area)  # a polygon, else a message (not a PostGIS error later)
 
     @property
     def shift(self) -> Shift:

@@ -9,7 +9,7 @@ the writes in `geodata.patrol_plans`. This module only wires them together.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from geodata.categories import LABELS
 from geodata.errors import ObservatoryError
+from geodata.patrol_area import area_shape, pull_inside
 from geodata.patrol_plans import PlanParameters
 from geodata.queries import patrol as queries
 from geodata.stats.aoristic import WEEK_HOURS
@@ -61,11 +62,73 @@ def peak_label(hours: Sequence[int]) -> str:
 
 
 def _no_points_message(params: PlanParameters) -> str:
+    where, wider = (" inside the drawn area", "a larger area") if params.area else ("", "wards")
     return (
-        f"No placed incidents fell in the {params.start_hour:02d}:00-{params.end_hour:02d}:00 "
-        f"shift in the {params.lookback_weeks:g} weeks before {params.as_of}: choose more "
-        "categories or wards, another shift, or a later date."
+        f"No placed incidents{where} fell in the {params.start_hour:02d}:00-"
+        f"{params.end_hour:02d}:00 shift in the {params.lookback_weeks:g} weeks before "
+        f"{params.as_of}: choose more categories or {wider}, another shift, or a later date."
     )
+
+
+@dataclass(frozen=True)
+class StationArea:
+    """A drawn area made ready to plan on: `ward_codes` the wards it overlaps (which
+    decide who may open the plan), `area` the drawing cut to them (GeoJSON text),
+    `ward_names` their names, in order."""
+
+    ward_codes: tuple[str, ...]
+    area: str
+    ward_names: tuple[str, ...]
+
+
+def drawn_station_area(
+    engine: Engine,
+    drawn: str,
+    chosen_wards: Sequence[str] = (),
+    ward_scope: tuple[str, ...] | None = None,
+) -> StationArea:
+    """The drawn polygon cut to the wards it may cover: the chosen wards when any are
+    chosen, else every ward it overlaps, and for a commander (`ward_scope`) only
+    their station's wards. Refused in words when nothing is left or when no placed
+    incident lies inside what is left."""
+    area_shape(drawn)  # a polygon, or a message
+    wards = queries.drawn_area_wards(engine, drawn)
+    if wards.empty:
+        raise ObservatoryError(
+            "The drawn area lies outside every ward on record: draw it over the station's wards."
+        )
+    if chosen_wards:
+        wards = wards[wards["code"].isin(list(chosen_wards))]
+        if wards.empty:
+            raise ObservatoryError(
+                "The drawn area does not overlap the chosen wards: draw it over them, or "
+                "empty the Wards box to plan for the wards it covers."
+            )
+    if ward_scope is not None:
+        wards = wards[wards["code"].isin(list(ward_scope))]
+        if wards.empty:
+            raise ObservatoryError(
+                "The drawn area lies outside your station's wards: Clear it and draw inside them."
+            )
+    codes = tuple(wards["code"])
+    clipped = queries.clipped_area(engine, drawn, codes)
+    if clipped is None or not queries.area_has_incidents(engine, clipped, codes):
+        raise ObservatoryError(
+            "No placed incident lies inside the drawn area: Clear it and draw around the "
+            "places where incidents happen."
+        )
+    return StationArea(codes, clipped, tuple(wards["name"]))
+
+
+def _inside_area(points: list[PatrolPoint], area: str | None) -> list[PatrolPoint]:
+    if not area:
+        return points
+    shape = area_shape(area)
+    moved = []
+    for p in points:
+        lat, lon = pull_inside(shape, p.lat, p.lon)
+        moved.append(replace(p, lat=lat, lon=lon))
+    return moved
 
 
 def plan_shift(engine: Engine, params: PlanParameters) -> ShiftPlan:
@@ -87,6 +150,7 @@ def plan_shift(engine: Engine, params: PlanParameters) -> ShiftPlan:
     )
     if not points:
         raise ObservatoryError(_no_points_message(params))
+    points = _inside_area(points, params.area)
     shift_start, shift_end = params.shift_window()
     schedule = patrol_schedule(
         points,

@@ -1,22 +1,34 @@
 """The patrol planner on the seeded demo, loaded through the real ETL: the night
 shift of the busiest police station area puts its points on the planted night hot
 spots, covers next month's night crime at least as well as last month's top cells,
-and saved plans keep their parameters and stay within a commander's wards."""
+and saved plans keep their parameters and stay within a commander's wards; a drawn
+station area plans inside it, is cut to the wards it may cover, and is kept."""
 
 from __future__ import annotations
 
+import json
 import math
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
+import shapely.geometry
 from sqlalchemy import text
 
 from geodata import cache
 from geodata.errors import ObservatoryError
+from geodata.patrol_area import area_shape, polygon_from_vertices
 from geodata.patrol_plans import PlanParameters, delete_plan, save_plan
-from geodata.patrol_service import evaluate_plan_cells, evaluate_saved_plan, plan_shift
+from geodata.patrol_service import (
+    drawn_station_area,
+    evaluate_plan_cells,
+    evaluate_saved_plan,
+    plan_parameters,
+    plan_shift,
+)
 from geodata.queries import patrol as queries
 from tests.conftest import truncate_all
 
@@ -200,3 +212,113 @@ def test_plan_mistakes_are_actionable(demo):
     )
     with pytest.raises(ObservatoryError, match="No placed incidents"):
         plan_shift(engine, early)
+
+
+def _square(lat: float, lon: float, half_m: float) -> list[list[float]]:
+    """Corners (lon, lat) of a square 2 x `half_m` wide around a place."""
+    d_lat = half_m / 111_320.0
+    d_lon = d_lat / math.cos(math.radians(lat))
+    return [
+        [lon - d_lon, lat - d_lat],
+        [lon + d_lon, lat - d_lat],
+        [lon + d_lon, lat + d_lat],
+        [lon - d_lon, lat + d_lat],
+    ]
+
+
+def _drawn(corners) -> str:
+    return json.dumps(polygon_from_vertices(corners))
+
+
+def _union(engine, ward_codes) -> shapely.Geometry:
+    outlines = queries.ward_outlines(engine, tuple(ward_codes))
+    return shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in outlines["features"]])
+
+
+def test_a_drawn_area_plans_inside_it_and_stays_with_the_saved_plan(demo):
+    engine, truth = demo
+    params = _night_params(engine, truth)
+    top = plan_shift(engine, params).points.iloc[0]  # the busiest night hot spot
+    corners = _square(top.lat, top.lon, 600)
+    square = shapely.Polygon(corners)
+
+    # No wards chosen: the plan takes the wards the drawing overlaps.
+    area = drawn_station_area(engine, _drawn(corners))
+    wards = _union(engine, area.ward_codes)
+    assert wards.buffer(2e-4).covers(square)  # the demo's wards tile the town
+    assert area_shape(area.area).symmetric_difference(square).area < 1e-3 * square.area
+    drawn = replace(params, ward_codes=area.ward_codes, area=area.area, station=None)
+    plan = plan_shift(engine, drawn)
+    print(plan.points.drop(columns=["cells"]).to_string())
+    assert len(plan.points) >= 1
+    for point in plan.points.itertuples():
+        assert square.contains(shapely.Point(point.lon, point.lat)), point.point
+    assert _metres(plan.points.iloc[0].lat, plan.points.iloc[0].lon, top.lat, top.lon) < 300
+    whole = plan_shift(engine, replace(drawn, area=None))
+    assert 0 < plan.incidents < whole.incidents  # only what happened inside the drawing
+
+    plan_id = save_plan(engine, "Night shift, drawn", drawn, plan.points, plan.schedule)
+    saved = queries.saved_plan(engine, plan_id)
+    kept = plan_parameters(saved["plan"])
+    assert kept.area and area_shape(kept.area).equals_exact(area_shape(area.area), 1e-6)
+    assert kept.ward_codes == area.ward_codes
+    score = evaluate_saved_plan(engine, plan_id)
+    fresh = evaluate_plan_cells(engine, drawn, plan.cells)
+    pd.testing.assert_frame_equal(score.table, fresh.table)
+    # The drawn area is a small part of the station: the area shares are of it alone.
+    station = evaluate_plan_cells(engine, params, plan.cells)
+    assert score.row("planner")["area_share"] > 3 * station.row("planner")["area_share"]
+    delete_plan(engine, plan_id)
+
+
+def test_a_drawn_area_is_cut_to_the_wards_it_may_cover(demo):
+    engine, _ = demo
+    stations = queries.station_areas(engine)
+    own, other = stations.iloc[0]["ward_codes"], stations.iloc[1]["ward_codes"]
+    own_shape, other_shape = _union(engine, own), _union(engine, other)
+    border = own_shape.boundary.intersection(other_shape.boundary).representative_point()
+    across = _square(border.y, border.x, 500)  # half in one station, half in the other
+
+    everything = drawn_station_area(engine, _drawn(across))
+    assert set(everything.ward_codes) & set(own) and set(everything.ward_codes) & set(other)
+    # A commander's drawing is cut to their station's wards.
+    cut = drawn_station_area(engine, _drawn(across), (), own)
+    assert set(cut.ward_codes) <= set(own)
+    kept = area_shape(cut.area)
+    assert own_shape.buffer(2e-4).covers(kept)  # the outlines are simplified by 1e-4
+    assert 0.2 < kept.area / shapely.Polygon(across).area < 0.8
+    # ... and refused when wholly outside them.
+    inside_other = other_shape.buffer(-0.004).representative_point()
+    elsewhere = _square(inside_other.y, inside_other.x, 150)
+    assert not own_shape.intersects(shapely.Polygon(elsewhere))
+    with pytest.raises(ObservatoryError, match="outside your station's wards"):
+        drawn_station_area(engine, _drawn(elsewhere), (), own)
+    with pytest.raises(ObservatoryError, match="does not overlap the chosen wards"):
+        drawn_station_area(engine, _drawn(elsewhere), own, None)
+    with pytest.raises(ObservatoryError, match="outside every ward"):
+        drawn_station_area(engine, _drawn(_square(-3.0, 39.0, 500)), (), None)
+
+
+def test_a_drawn_area_without_incidents_is_refused_in_words(demo):
+    engine, _ = demo
+    with engine.connect() as conn:
+        spot = conn.execute(
+            text(
+                "SELECT ST_Y(p), ST_X(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM wards "
+                "ORDER BY code LIMIT 1) w"
+            )
+        ).one()
+    tiny = _drawn(_square(spot[0], spot[1], 10))
+    with engine.connect() as conn:
+        inside = conn.execute(
+            text(
+                "SELECT count(*) FROM incidents WHERE "
+                "ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(:a), 4326))"
+            ),
+            {"a": tiny},
+        ).scalar_one()
+    assert inside == 0
+    with pytest.raises(ObservatoryError, match="No placed incident lies inside the drawn area"):
+        drawn_station_area(engine, tiny)
+    with pytest.raises(ObservatoryError, match="not a polygon"):
+        PlanParameters(ward_codes=("X",), area='{"type": "LineString", "coordinates": []}')

@@ -1,19 +1,28 @@
 """The printable patrol sheet: a valid PDF of exactly one A4 page with the map, the
-numbered points and their landmarks, and the schedule, even for a long plan; and
-the numbers on the map drawn as strokes (no font glyphs to fetch)."""
+numbered points and their landmarks, and the schedule, even for a long plan; the
+numbers on the map drawn as strokes (no font glyphs to fetch); a drawn station area
+checked in words and outlined on the map and the sheet."""
 
 from __future__ import annotations
 
 import io
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+import pytest
+import shapely
 from h3.api import basic_int as h3i
+from PIL import Image
 from pypdf import PdfReader
 
-from dashboard.figures.patrol import number_strokes, patrol_map
+from dashboard.figures.patrol import DRAWN_AREA_COLOUR, number_strokes, patrol_map, sheet_map
 from dashboard.patrol_sheet import SheetContent, patrol_sheet, plan_lines
+from dashboard.pdf import render_pngs
+from geodata.errors import ObservatoryError
+from geodata.patrol_area import area_shape, polygon_from_vertices, pull_inside
 
 START = datetime(2024, 8, 2, 18, 0)
 LANDMARKS = ("Silver Spoon Lounge", "Blue Moon Bar", "Tumaini Stage", "Mjini Market")
@@ -121,3 +130,67 @@ def test_map_numbers_are_strokes_not_text():
     assert segments == 1 + 5  # "1" is one upright, "2" five segments
     finite = [v for v in lons if v is not None]
     assert min(finite) < 36.8 < max(finite)  # centred on the point
+
+
+# A drawn station area around the test points (lon, lat corners, anticlockwise).
+DRAWN = [[36.795, -1.325], [36.845, -1.325], [36.845, -1.275], [36.795, -1.275]]
+
+
+def _orange_pixels(png: bytes) -> int:
+    """Pixels near the drawn area's colour (#d55e00) in a PNG."""
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    target = np.array([0xD5, 0x5E, 0x00])
+    return int((np.abs(image - target).sum(axis=2) < 60).sum())
+
+
+def test_drawn_corners_are_checked_in_words():
+    square = polygon_from_vertices([*DRAWN, DRAWN[3]])
+    assert square == {"type": "Polygon", "coordinates": [[*DRAWN, DRAWN[0]]]}
+    # A double click is one corner, and a click back on the first closes the ring.
+    again = polygon_from_vertices([DRAWN[0], DRAWN[1], DRAWN[1], DRAWN[2], DRAWN[3], DRAWN[0]])
+    assert again == square
+    with pytest.raises(ObservatoryError, match="2 corners: click at least 3"):
+        polygon_from_vertices([DRAWN[0], DRAWN[1], DRAWN[1]])
+    with pytest.raises(ObservatoryError, match="0 corners"):
+        polygon_from_vertices([])
+    with pytest.raises(ObservatoryError, match="one line"):
+        polygon_from_vertices([[36.80, -1.30], [36.81, -1.29], [36.82, -1.28]])
+    with pytest.raises(ObservatoryError, match="edges cross each other"):
+        polygon_from_vertices([DRAWN[0], DRAWN[2], DRAWN[1], DRAWN[3]])  # a bow tie
+    with pytest.raises(ObservatoryError, match="not a place"):
+        polygon_from_vertices([[36.8, -1.3], ["east", -1.3], [36.9, -1.2]])
+    # What comes back from the browser or the database is checked too.
+    with pytest.raises(ObservatoryError, match="not a polygon"):
+        area_shape('{"type": "Point", "coordinates": [36.8, -1.3]}')
+    with pytest.raises(ObservatoryError, match="not a polygon"):
+        area_shape("not json")
+    assert area_shape(json.dumps(square)).area > 0
+
+
+def test_a_point_on_the_edge_of_the_drawn_area_is_pulled_inside():
+    shape = area_shape(json.dumps(polygon_from_vertices(DRAWN)))
+    assert pull_inside(shape, -1.30, 36.82) == (-1.30, 36.82)  # inside: kept
+    lat, lon = pull_inside(shape, -1.30, 36.8465)  # 170 m east of the edge
+    assert shape.contains(shapely.Point(lon, lat))
+    assert abs(lat + 1.30) < 0.001 and 36.842 < lon < 36.845
+
+
+def test_the_drawn_area_is_outlined_on_the_map_and_on_the_sheet():
+    area = polygon_from_vertices(DRAWN)
+    points = _points(5)
+    fig = patrol_map(points, _wards(), area=area)
+    layers = fig.layout.map.layers
+    assert [layer["type"] for layer in layers] == ["line", "line"]  # wards, then the area
+    assert layers[1]["color"] == DRAWN_AREA_COLOUR
+    assert layers[1]["source"]["features"][0]["geometry"] == area
+    centre = fig.layout.map.center
+    assert 36.795 < centre.lon < 36.845 and -1.325 < centre.lat < -1.275  # fits the area
+
+    with_area = sheet_map(points, _wards(), 540, 300, area=area)
+    without = sheet_map(points, _wards(), 540, 300)
+    drawn, plain = render_pngs([with_area, without])
+    assert _orange_pixels(drawn) > 500 and _orange_pixels(plain) == 0
+
+    content = replace(_content(5, 29), area=area)
+    pages, words = _read(patrol_sheet(content))
+    assert pages == 1 and "Visit schedule" in words

@@ -1,7 +1,9 @@
-/* Drawing on the actions page's map. Plotly's MapLibre maps have no drawing tools,
-   so a click anywhere on the map (not only on a marker) is caught on the MapLibre
-   map itself and written, as {lon, lat, at}, into a dcc.Store; the page's callbacks
-   turn clicks into the vertices of a point, line or area. */
+/* Drawing on a map: the one click binding shared by the actions page (an action's
+   place), the review page (a new place) and the patrol planner (the station area).
+   Plotly's MapLibre maps have no drawing tools, so a click anywhere on the map (not
+   only on a marker) is caught on the MapLibre map itself and written, as
+   {lon, lat, at}, into a dcc.Store; each page's callbacks turn clicks into what
+   it draws. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
     actions: {
         bindMapClicks: function (figure, graphId, storeId) {

@@ -24,6 +24,7 @@ from dashboard.patrol_sheet import SheetContent, patrol_sheet, plan_lines
 from geodata import patrol_service
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
+from geodata.patrol_area import area_geojson
 from geodata.patrol_plans import PlanParameters, save_plan
 from geodata.queries import patrol as queries
 from geodata.queries import wards as ward_queries
@@ -57,18 +58,47 @@ def scoped_wards(wards, scope: tuple[str, ...] | None) -> tuple[str, ...]:
     return chosen
 
 
+def plan_area(
+    engine, wards, vertices: list | None, drawn: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """(ward codes, area) to plan on: the chosen wards, or with a finished drawing
+    the drawing cut to the wards it may cover (see `drawn_station_area`)."""
+    scope = viewer_scope()
+    chosen = scoped_wards(wards, scope)
+    if vertices and not drawn:
+        raise ObservatoryError("Finish the drawn area, or Clear it, before planning.")
+    if not drawn:
+        return chosen, None
+    area = patrol_service.drawn_station_area(engine, drawn, chosen, scope)
+    return area.ward_codes, area.area
+
+
 def parameters_from_controls(
-    station, wards, start_hour, end_hour, days, categories, n_points, officer_hours, as_of
+    station,
+    wards,
+    start_hour,
+    end_hour,
+    days,
+    categories,
+    n_points,
+    officer_hours,
+    as_of,
+    vertices=None,
+    drawn=None,
+    engine=None,
 ) -> PlanParameters:
-    """PlanParameters from the widgets' values (checked; mistakes in words)."""
+    """PlanParameters from the widgets' values and the drawn area (checked; mistakes
+    in words)."""
     try:
         chosen_day = date.fromisoformat(str(as_of)[:10]) if as_of else date.today()
     except ValueError as exc:
         raise ObservatoryError("Pick the planning date from the calendar.") from exc
     if n_points in (None, "") or officer_hours in (None, ""):
         raise ObservatoryError("Fill in the number of points and the officer-hours.")
+    ward_codes, area = plan_area(engine or get_engine(), wards, vertices, drawn)
     return PlanParameters(
-        ward_codes=scoped_wards(wards, viewer_scope()),
+        ward_codes=ward_codes,
+        area=area,
         start_hour=int(start_hour),
         end_hour=int(end_hour),
         days=DAY_CHOICES.get(days, ALL_DAYS),
@@ -84,6 +114,9 @@ def _area_label(engine, params: PlanParameters) -> str:
     table = ward_queries.ward_table(engine)
     names = table.set_index("code")["name"].to_dict()
     wards = ", ".join(names.get(c, c) for c in params.ward_codes)
+    if params.area:
+        wards = f"the drawn area (orange line) in {wards}"
+        return f"{params.station}: {wards}" if params.station else wards[0].upper() + wards[1:]
     return f"{params.station} ({wards})" if params.station else wards
 
 
@@ -110,8 +143,9 @@ def sheet_for(engine, current: dict) -> tuple[str, SheetContent]:
     )  # fmt: skip
     attribution = "; ".join(ward_queries.ward_attributions(engine))
     return name, SheetContent(
-        f"Patrol sheet: {name}", lines, points, schedule, wards, attribution, datetime.now()
-    )
+        f"Patrol sheet: {name}", lines, points, schedule, wards, attribution, datetime.now(),
+        area_geojson(params.area),
+    )  # fmt: skip
 
 
 def points_table(points: pd.DataFrame) -> html.Table:
@@ -175,6 +209,9 @@ def evaluation_text(score: patrol_service.PlanScore) -> str:
 def register(app: dash.Dash, opts: AppOptions) -> None:  # noqa: C901 - one place per page
     if opts.public:
         return  # the public app has no patrol planner
+    from dashboard.callbacks import patrol_area  # it imports this module's scope checks
+
+    patrol_area.register(app, opts)
 
     @app.callback(
         Output(ids.PATROL_WARDS, "value"),
@@ -202,6 +239,8 @@ def register(app: dash.Dash, opts: AppOptions) -> None:  # noqa: C901 - one plac
         State(ids.PATROL_POINTS_WANTED, "value"),
         State(ids.PATROL_OFFICER_HOURS, "value"),
         State(ids.PATROL_AS_OF, "date"),
+        State(ids.PATROL_VERTICES, "data"),
+        State(ids.PATROL_AREA, "data"),
         prevent_initial_call=True,
     )
     def plan(_clicks, *controls):
@@ -232,7 +271,9 @@ def register(app: dash.Dash, opts: AppOptions) -> None:  # noqa: C901 - one plac
             return True, "", [], {}, [], [], [], ""
         engine = get_engine()
         name, sheet = sheet_for(engine, current)
-        figure = figures.patrol_map(sheet.points, sheet.wards, style=opts.map_style)
+        figure = figures.patrol_map(
+            sheet.points, sheet.wards, area=sheet.area, style=opts.map_style
+        )
         attribution = components.attribution_text(ward_queries.ward_attributions(engine))
         return (
             False, sheet.title, [html.P(line) for line in sheet.lines], figure, attribution,

@@ -16,12 +16,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.figures import theme
+from dashboard.figures.actions import drawn_trace
 from dashboard.figures.map import (
     KENYA_BOUNDS,
     TILE_SIZE,
     geojson_bounds,
     hex_bounds,
     hex_geojson,
+    incident_map,
     view_for_bounds,
     ward_layer,
 )
@@ -33,6 +35,11 @@ CELL_COLOUR = "#fde725"
 MARKER_PX = 30
 DIGIT_PX = 15  # digit height on screen at the planned zoom
 PLAN_COLOUR, NAIVE_COLOUR, AREA_COLOUR = "#31688e", "#b5de2b", "#9a9a9a"
+# The drawn station area: Okabe-Ito vermillion, apart from the grey ward outlines and
+# the purple points, and named so on the sheet ("orange line").
+DRAWN_AREA_COLOUR = "#d55e00"
+DRAWN_AREA_WIDTH = 3
+DRAW_INDEX = 1  # the drawing's trace on the drawing map (after the hexagons)
 
 # Segments of a digit one unit wide and two high, from its lower left corner:
 # a top, b upper right, c lower right, d bottom, e lower left, f upper left, g middle.
@@ -93,21 +100,46 @@ def _hover(points: pd.DataFrame) -> list[str]:
     return out
 
 
+def area_layer(area: dict) -> dict:
+    """The drawn station area (a GeoJSON geometry) as a MapLibre line layer."""
+    feature = {"type": "Feature", "properties": {}, "geometry": area}
+    return {
+        "sourcetype": "geojson",
+        "source": {"type": "FeatureCollection", "features": [feature]},
+        "type": "line",
+        "color": DRAWN_AREA_COLOUR,
+        "line": {"width": DRAWN_AREA_WIDTH},
+    }
+
+
+def _area_bounds(area: dict | None):
+    if not area:
+        return None
+    return geojson_bounds({"features": [{"geometry": area}]})
+
+
 def patrol_map(
     points: pd.DataFrame,
     wards: dict | None = None,
     *,
+    area: dict | None = None,
     style: str = "white-bg",
     width_px: int = 900,
     height_px: int = 600,
 ) -> go.Figure:
     """Numbered patrol points (columns point, cells, lat, lon, peak_label, and
-    optionally landmark, activity) over their hexagons and the ward outlines; the
-    view fits the wards (else the points)."""
+    optionally landmark, activity) over their hexagons, the ward outlines and the
+    drawn station area (a GeoJSON geometry, when the plan has one); the view fits
+    the drawn area, else the wards, else the points."""
     cells = [int(c) for cells in points["cells"] for c in cells]
     hexes = hex_geojson(cells)
     has_wards = bool(wards and wards.get("features"))
-    bounds = (geojson_bounds(wards) if has_wards else None) or hex_bounds(hexes) or KENYA_BOUNDS
+    bounds = (
+        _area_bounds(area)
+        or (geojson_bounds(wards) if has_wards else None)
+        or hex_bounds(hexes)
+        or KENYA_BOUNDS
+    )
     centre, zoom = view_for_bounds(bounds, width_px=width_px, height_px=height_px, padding=0.05)
     fig = go.Figure()
     fig.add_trace(
@@ -158,16 +190,56 @@ def patrol_map(
             "style": style,
             "center": centre,
             "zoom": zoom,
-            "layers": [ward_layer(wards)] if has_wards else [],
+            "layers": ([ward_layer(wards)] if has_wards else [])
+            + ([area_layer(area)] if area else []),
         },
     )
     return fig
 
 
-def sheet_map(points: pd.DataFrame, wards: dict | None, width_px: int, height_px: int):
+def sheet_map(
+    points: pd.DataFrame,
+    wards: dict | None,
+    width_px: int,
+    height_px: int,
+    area: dict | None = None,
+):
     """`patrol_map` at a fixed size, for the printed sheet."""
-    fig = patrol_map(points, wards, width_px=width_px, height_px=height_px)
+    fig = patrol_map(points, wards, area=area, width_px=width_px, height_px=height_px)
     fig.update_layout(width=width_px, height=height_px)
+    return fig
+
+
+def drawing_trace(vertices: Sequence[Sequence[float]]) -> go.Scattermap:
+    """The station area being drawn ([[lon, lat], ...]), in the sheet's area colour:
+    the actions page's drawing, so both pages draw alike."""
+    trace = drawn_trace(vertices, "polygon")
+    trace.update(
+        marker={"color": DRAWN_AREA_COLOUR, "size": 12},
+        line={"color": DRAWN_AREA_COLOUR, "width": DRAWN_AREA_WIDTH},
+        fillcolor="rgba(213, 94, 0, 0.15)",
+        name="Station area being drawn",
+    )
+    return trace
+
+
+def draw_map(
+    counts: pd.DataFrame,
+    wards: dict | None,
+    vertices: Sequence[Sequence[float]] = (),
+    *,
+    style: str = "white-bg",
+    height_px: int = 460,
+    revision: str = "",
+) -> go.Figure:
+    """The map to draw a station area on: incidents per hexagon (columns h3, count)
+    faint for context, the ward outlines, and the corners clicked so far joined into
+    the growing polygon (trace DRAW_INDEX, replaced in place while drawing). The
+    view is kept while drawing and refits when `revision` (the wards) changes."""
+    fig = incident_map(counts, wards, style=style, height_px=height_px)
+    fig.update_traces(marker_opacity=0.45, colorbar={"len": 0.5, "y": 0.25}, selector=0)
+    fig.add_trace(drawing_trace(vertices))
+    fig.update_layout(uirevision=f"patrol-draw {revision}", height=height_px)
     return fig
 
 

@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from dashboard import components, ids, options
 from dashboard.callbacks.patrol import saved_options, viewer_scope
+from dashboard.callbacks.patrol_area import COMMANDER_HELP, DRAW_HELP
 from dashboard.filters import allowed_categories
 from geodata.db import get_engine
 from geodata.patrol_plans import MAX_OFFICER_HOURS, MAX_POINTS
@@ -84,11 +85,44 @@ def _controls(engine, scope) -> html.Div:
             _field("Plan from data before", dcc.DatePickerSingle(id=ids.PATROL_AS_OF,
                    date=as_of, display_format="D MMM YYYY", first_day_of_week=1),
                    ids.PATROL_AS_OF),
-            html.Button("Plan the shift", id=ids.PATROL_PLAN_BUTTON, className="button"),
         ],
         className="filter-bar no-print",
         role="search",
     )  # fmt: skip
+
+
+def _draw_area(scope) -> html.Section:
+    """The map to draw the station area on (filled by dashboard.callbacks.patrol_area)."""
+    note = DRAW_HELP + (COMMANDER_HELP if scope is not None else "")
+    return html.Section(
+        [
+            html.H2("Station area on the map"),
+            html.P(note, className="note"),
+            html.Div(
+                [
+                    html.Button("Finish area", id=ids.PATROL_DRAW_FINISH, className="button"),
+                    html.Button("Clear area", id=ids.PATROL_DRAW_CLEAR, className="button"),
+                    html.Span(
+                        "No area drawn: the plan covers the chosen wards.",
+                        id=ids.PATROL_DRAW_STATUS,
+                        role="status",
+                    ),
+                ],
+                className="draw-toolbar",
+            ),
+            dcc.Graph(
+                id=ids.PATROL_DRAW_MAP,
+                className="patrol-draw-map",
+                config={"displaylogo": False, "scrollZoom": True, "responsive": True},
+            ),
+            html.Footer(id=ids.PATROL_DRAW_ATTRIBUTION, className="attribution"),
+            dcc.Store(id=ids.PATROL_CLICK),
+            dcc.Store(id=ids.PATROL_VERTICES, data=[]),
+            dcc.Store(id=ids.PATROL_AREA, data=None),
+            html.Div(id=ids.PATROL_DRAW_BIND, hidden=True),
+        ],
+        className="patrol-draw no-print",
+    )
 
 
 def _sheet() -> html.Section:
@@ -178,6 +212,11 @@ def layout(**_query) -> html.Div:
         [
             html.H1("Patrol planner", className="page-title no-print"),
             _controls(engine, scope),
+            _draw_area(scope),
+            html.Div(
+                html.Button("Plan the shift", id=ids.PATROL_PLAN_BUTTON, className="button"),
+                className="filter-bar no-print",
+            ),
             html.P(id=ids.PATROL_STATUS, className="status no-print", role="status"),
             dcc.Store(id=ids.PATROL_CURRENT),
             _sheet(),

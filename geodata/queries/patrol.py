@@ -140,6 +140,61 @@ def area_cells(
     return tuple(sorted(h3.str_to_int(c) if isinstance(c, str) else int(c) for c in cells))
 
 
+# A drawn area meets a ward only where their insides overlap: a corner clicked on
+# a ward's edge does not bring the neighbouring ward into the plan.
+_DRAWN_WARDS = text(
+    """
+    SELECT w.code, w.name
+    FROM wards w, (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326) AS g) d
+    WHERE ST_Intersects(w.geom, d.g) AND NOT ST_Touches(w.geom, d.g)
+    ORDER BY w.code
+    """
+)
+
+
+@cached
+def drawn_area_wards(engine: Engine, area: str) -> pd.DataFrame:
+    """Wards whose inside overlaps the drawn GeoJSON polygon `area`: code, name."""
+    with engine.connect() as conn:
+        return pd.read_sql(_DRAWN_WARDS, conn, params={"area": area})
+
+
+# The drawn area cut to the wards; polygons only (a cut along a ward's edge can
+# leave lines and points behind).
+_CLIPPED = text(
+    """
+    SELECT ST_AsGeoJSON(ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Intersection(
+        ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326), u.geom)), 3)), 7)
+    FROM (SELECT ST_Union(geom) AS geom FROM wards WHERE code = ANY(:wards)) u
+    """
+)
+_HAS_EVENTS = text(
+    """
+    SELECT EXISTS (SELECT 1 FROM incidents WHERE h3_9 IS NOT NULL AND ward_code = ANY(:wards)
+        AND ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(:area), 4326)))
+    """
+)
+
+
+@cached
+def clipped_area(engine: Engine, area: str, ward_codes: tuple[str, ...]) -> str | None:
+    """The part of the drawn GeoJSON polygon `area` inside `ward_codes`, as GeoJSON
+    MultiPolygon text, or None when nothing of it is inside them."""
+    with engine.connect() as conn:
+        clipped = conn.execute(_CLIPPED, {"area": area, "wards": list(ward_codes)}).scalar()
+    if not clipped or not json.loads(clipped).get("coordinates"):
+        return None
+    return clipped
+
+
+@cached
+def area_has_incidents(engine: Engine, area: str, ward_codes: tuple[str, ...]) -> bool:
+    """True when any placed incident (any time, any category) lies inside `area` and
+    `ward_codes`."""
+    with engine.connect() as conn:
+        return bool(conn.execute(_HAS_EVENTS, {"area": area, "wards": list(ward_codes)}).scalar())
+
+
 _OUTLINES = text(
     """
     SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
