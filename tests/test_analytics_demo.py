@@ -25,7 +25,7 @@ MIN_PLACED = 50
 # Gi* finds a cluster at the scale of its neighbourhood: at resolution 9 a cell and its
 # six neighbours span about 1 km, the size of the planted hot spots (radius 300-550 m)
 # and of a place name's reach (400 m). At resolution 8 the neighbourhood spans about
-# 2.5 km and dilutes them seven-fold (see docs/methods.md).
+# 2.8 km and dilutes them seven-fold (see docs/methods.md).
 GI_RES = 9
 # Hot spots planted around an estate: the clerks name the estate, which places an
 # incident only to within a kilometre, wider than the hot spot itself.
@@ -115,6 +115,24 @@ def test_planted_hot_spots_are_significant_gi_cells(demo):
     # Spreading text-placed incidents over their place's reach keeps every incident.
     counts = analytics.cell_counts(engine, GI_RES, start, end)
     assert gi["count"].sum() == pytest.approx(counts["count"].sum())
+
+
+def test_the_hot_spot_page_sends_street_scale_hot_spots_to_resolution_9(demo):
+    """At resolution 8 a planted hot spot fills about one hexagon and Gi* cannot tell
+    it from chance (none is hot at 95 % on the demo): the page says what that scale
+    shows and where to look instead. At resolution 9 it adds nothing."""
+    from dashboard.callbacks.hotspots import drawn_for
+    from dashboard.filters import ViewFilters
+
+    engine, truth, start, end = demo
+    state = ViewFilters(start, end)
+    coarse = drawn_for(engine, state, "8", "gi", False).notes
+    assert any("resolution 9" in note and "market" in note for note in coarse), coarse
+    fine = drawn_for(engine, state, "9", "gi", False).notes
+    assert not any("resolution 9" in note for note in fine), fine
+    gi = comparisons.gi_cells(engine, 8, start, end).set_index("cell")
+    bins = [int(gi["bin"].get(c, 0)) for c in _centre_cells(truth, 8).values()]
+    assert max(bins) < 2, bins
 
 
 def test_text_placed_counts_are_part_of_the_cell_counts(demo):

@@ -16,7 +16,7 @@ from dashboard.figures import clock, hotspots, trends
 from geodata.h3grid import from_hex
 from geodata.stats.emerging import CATEGORIES as EMERGING_CATEGORIES
 from geodata.stats.hotspots import hotspots as gi_hotspots
-from geodata.stats.trends import compstat_table, monthly_counts
+from geodata.stats.trends import compstat_table, month_coverage, monthly_counts, paced_counts
 
 CENTRE = h3.latlng_to_cell(-1.28, 36.82, 8)
 
@@ -140,6 +140,76 @@ def test_monthly_lines_show_every_month_for_the_top_groups():
     assert list(fig.data[0].y) == [1, 0, 1, 0]
 
 
+def _paced(first: date, last: date, per_day: dict[str, float]) -> pd.DataFrame:
+    """Steady incidents every day from first to last, per group, as the trends page
+    gets them: monthly counts with their coverage."""
+    days = pd.date_range(first, last, freq="D")
+    daily = pd.concat(
+        [pd.DataFrame({"date": days, "group": g, "count": n}) for g, n in per_day.items()]
+    )
+    monthly = monthly_counts(daily, first.replace(day=1), last, by=("group",))
+    return paced_counts(monthly, month_coverage(first, last))
+
+
+def test_a_partial_last_month_is_marked_and_paced_not_drawn_as_a_fall():
+    """Data to 21 Nov at a steady two thefts a day: November holds 42 in 21 days.
+    Drawn as a month it would fall from 62 to 42; it is drawn hollow at its pace (60),
+    joined by a dotted segment and labelled with its days."""
+    fig = trends.monthly_lines(_paced(date(2024, 9, 1), date(2024, 11, 21), {"theft": 2.0}))
+    line, dotted, hollow = fig.data
+    assert line.name == "theft" and line.showlegend is not False
+    assert list(line.x) == ["2024-09-01", "2024-10-01", "2024-11-01"]
+    assert list(line.y) == [60, 62, None]  # the solid line stops at the last whole month
+    assert list(hollow.x) == ["2024-11-01"] and list(hollow.y) == [60.0]
+    assert hollow.marker.symbol == "circle-open" and hollow.showlegend is False
+    assert hollow.customdata[0][1:] == [42, 21]  # the real count and days, in the hover
+    assert dotted.line.dash == "dot" and dotted.showlegend is False
+    assert list(dotted.x) == ["2024-10-01", "2024-11-01", None]
+    assert list(dotted.y) == [62, 60, None]
+    (label,) = fig.layout.annotations
+    assert label.text == "1–21 Nov: partial, drawn at its pace" and label.x == "2024-11-01"
+
+
+def test_a_partial_first_month_and_a_month_of_too_few_days():
+    """Data from 10 Jan to 3 Mar: January is paced (22 days), March (3 days) gets
+    no point at all, only its label; whole months keep their counts."""
+    monthly = _paced(date(2024, 1, 10), date(2024, 3, 3), {"theft": 1.0, "robbery": 3.0})
+    fig = trends.monthly_lines(monthly, {"theft": "Theft", "robbery": "Robbery"})
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert names == ["Robbery", "Theft"]
+    robbery, dotted, hollow = fig.data[:3]
+    assert list(robbery.y) == [None, 87, None]
+    assert list(hollow.x) == ["2024-01-01", "2024-03-01"]
+    assert hollow.y[0] == pytest.approx(93.0) and hollow.y[1] is None
+    assert [a.text for a in fig.layout.annotations] == [
+        "10–31 Jan: partial, drawn at its pace",
+        "1–3 Mar: partial, too few days to draw",
+    ]
+    # Only January has a pace to join to February.
+    assert list(dotted.x) == ["2024-01-01", "2024-02-01", None]
+
+
+def test_period_card_withholds_the_change_the_data_cannot_support():
+    card = {
+        "current": 310,
+        "previous": 31,
+        "label": "+900%",
+        "small_number": False,
+        "current_period": (date(2024, 1, 1), date(2024, 3, 28)),
+        "previous_period": (date(2023, 1, 1), date(2023, 3, 28)),
+        "not_comparable": "last year's data starts 3 Mar 2023: not comparable",
+    }
+    text = str(trends.period_card("Year to date", card, "ytd").to_plotly_json())
+    assert "+900%" not in text and "last year's data starts 3 Mar 2023: not comparable" in text
+    small = {**card, "previous": 3, "small_number": True, "not_comparable": None}
+    text = str(trends.period_card("Year to date", small, "ytd").to_plotly_json())
+    assert trends.WARNING_MARK in text and trends.SMALL_WARNING in text
+    plain = {**card, "previous": 155, "label": "+100%", "not_comparable": None}
+    text = str(trends.period_card("Year to date", plain, "ytd").to_plotly_json())
+    assert "+100%" in text and trends.WARNING_MARK not in text
+    assert trends.SMALL_WARNING not in text
+
+
 def test_compstat_table_marks_small_numbers():
     days = pd.date_range("2024-05-01", "2024-06-30", freq="D")
     daily = pd.DataFrame({"date": days, "ward": "W1", "count": 2.0})
@@ -154,6 +224,17 @@ def test_compstat_table_marks_small_numbers():
     html_table = trends.compstat_html(table, "t")
     text = str(html_table.to_plotly_json())
     assert trends.WARNING_MARK in text and "Small" in text
+    # Year to date against a last year the data does not reach: no percent shown.
+    assert rows["All wards"]["label_ytd"] == "new"
+    reason = "no data before 1 May 2024: not comparable"
+    withheld = trends.compstat_html(table, "t", {"recent": None, "ytd": reason})
+    assert f"Year to date: {reason}" in str(withheld.children[0].to_plotly_json())
+    for row in withheld.children[2].children:  # body rows: plain elements
+        cells = row["props"]["children"]
+        recent_change, ytd_change = cells[3]["props"]["children"], cells[6]["props"]["children"]
+        assert [c["props"]["children"] for c in ytd_change] == [trends.NOT_COMPARABLE]
+        assert ytd_change[0]["props"]["title"] == reason
+        assert recent_change[0]["props"]["children"] != trends.NOT_COMPARABLE
 
 
 def test_view_filters_round_trip_through_the_query_string():

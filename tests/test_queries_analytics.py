@@ -159,6 +159,35 @@ def test_cell_and_ward_counts_equal_pandas(loaded):
     assert other["ward_code"].tolist() == ["T3"]
 
 
+def test_cell_wards_count_each_cells_incidents_by_ward_in_one_read(loaded):
+    """The meeting names a hexagon for the ward most of its incidents fall in; a cell
+    across the boundary between West and East counts in both."""
+    raw = _raw(loaded)
+    start, end = date(2023, 7, 1), LAST_DAY
+    sub = _between(raw, start, end).dropna(subset=["h3_7", "ward_code"])
+    want = sub.groupby(["h3_7", "ward_code"]).size()
+    straddling = [int(c) for c, n in want.groupby(level=0).size().items() if n > 1]
+    assert straddling  # the fixture's wards share a boundary that cells cross
+    cells = tuple(sorted({int(c) for c in sub["h3_7"]}))
+    got = analytics.cell_wards(loaded, 7, cells, start, end)
+    assert {(int(c), w): n for (c, w), n in want.items()} == {
+        (c, w): n for c, w, n in zip(got["cell"], got["ward_code"], got["count"], strict=True)
+    }
+    first = got.drop_duplicates("cell").set_index("cell")
+    for cell in straddling:
+        counts = want.loc[cell]
+        assert first.loc[cell, "count"] == counts.max()
+    names = dict(zip(got["ward_code"], got["name"], strict=True))
+    assert names == {"T1": "West", "T2": "East"}
+    robbery = analytics.cell_wards(loaded, 7, cells, start, end, ("robbery",), wards=("T2",))
+    assert set(robbery["ward_code"]) == {"T2"}
+    assert (
+        robbery["count"].sum()
+        == ((sub["category"] == "robbery") & (sub["ward_code"] == "T2")).sum()
+    )
+    assert analytics.cell_wards(loaded, 7, (), start, end).empty
+
+
 def test_clock_equals_crime_clock_on_the_raw_rows(loaded):
     raw = _raw(loaded)
     start, end = date(2023, 1, 1), LAST_DAY
@@ -233,6 +262,44 @@ def test_trends_and_compstat_equal_pandas(loaded):
         )
 
 
+def test_trend_page_draws_only_the_days_the_data_holds(loaded):
+    """A range wider than the data, ending mid-month: no empty months before or after
+    the data, the partial ends paced and labelled; a comparison reaching back before
+    the first day of data says so instead of a percent change."""
+    from dashboard.callbacks.analytics import trend_outputs
+    from dashboard.figures.trends import NOT_COMPARABLE
+
+    raw = _raw(loaded)
+    data_first = raw["day"].min()
+    end = date(2024, 6, 19)
+    args = {"start": date(2021, 1, 1), "end": end, "categories": ("theft",)}
+    by_category, _by_agency, cards, _table = trend_outputs(loaded, dict(args))
+    line, _dotted, hollow = by_category.data
+    assert line.x[0] == f"{data_first:%Y-%m}-01" and line.x[-1] == "2024-06-01"
+    assert line.y[-1] is None and list(hollow.x)[-1] == "2024-06-01"
+    june = _between(raw, date(2024, 6, 1), end)
+    assert hollow.customdata[-1][1:] == [(june["category"] == "theft").sum(), 19]
+    assert hollow.y[-1] == pytest.approx(hollow.customdata[-1][1] * 30 / 19, abs=0.05)
+    assert by_category.layout.annotations[-1].text == "1–19 Jun: partial, drawn at its pace"
+
+    # Year to date in 2024 against 2023: covered. The 28 days before a date five weeks
+    # into the data: not covered.
+    cards = comparisons.period_cards(loaded, end)
+    assert cards["ytd"]["not_comparable"] is None
+    early = data_first + timedelta(days=35)
+    cards = comparisons.period_cards(loaded, early)
+    note = cards["recent"]["not_comparable"]
+    assert note == (
+        f"data starts {data_first.day} {data_first:%b %Y}, within the 28 days before: "
+        "not comparable"
+    )
+    assert cards["ytd"]["not_comparable"].startswith("no data before")
+    recent_card = trend_outputs(loaded, {**args, "end": early, "categories": ()})[2][0]
+    change = str(recent_card.children[2].to_plotly_json())
+    assert NOT_COMPARABLE in change and "%" not in change
+    assert note in str(recent_card.to_plotly_json())
+
+
 def _aggregate_rows(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     with engine.connect() as conn:
         cells = pd.read_sql(
@@ -296,3 +363,15 @@ def test_an_unchanged_reimport_leaves_the_aggregates_alone(loaded, tmp_path):
     after = _aggregate_rows(loaded)
     for old, new in zip(before, after, strict=True):
         pd.testing.assert_frame_equal(old, new)
+
+
+def test_pages_with_nothing_to_count_say_so(loaded):
+    """No incidents loaded (the filters then have no end day: maps.date_bounds has
+    none) or none matching (the hot-spot statistics): an empty answer, not an error."""
+    from dashboard.callbacks.analytics import trend_outputs
+
+    args = {"start": None, "end": None, "categories": (), "agencies": (), "wards": ()}
+    by_category, _by_agency, cards, table = trend_outputs(loaded, dict(args))
+    assert by_category.data == () and cards == [] and table.children == "No incidents loaded yet."
+    gi = comparisons.gi_cells(loaded, 8, date(2024, 1, 1), LAST_DAY, ("no_such_category",))
+    assert gi.empty and "gi_z" in gi

@@ -1,4 +1,5 @@
-"""Gi* hot spots on H3: z-scores equal to PySAL esda, FDR equal to scipy, classes as Esri."""
+"""Gi* hot spots on H3: z-scores equal to PySAL esda, FDR equal to scipy, classes as Esri,
+and the scale at which street-scale hot spots show."""
 
 from __future__ import annotations
 
@@ -12,14 +13,18 @@ import pytest
 from libpysal.weights import W
 from scipy import stats
 
+from geodata.h3grid import points_to_cells
 from geodata.stats.hotspots import (
     LABELS,
+    MIN_CELLS,
     confidence_bins,
     contiguity_weights,
     fdr_bh,
     gi_star,
     hotspots,
     neighbour_lists,
+    neighbourhood_km,
+    scale_note,
     study_grid,
 )
 
@@ -160,3 +165,50 @@ def test_flat_surface_has_no_hot_spots():
     result = hotspots(pd.DataFrame({"cell": cells, "count": 5}), area_cells=cells)
     assert (result["gi_z"] == 0).all()
     assert (result["label"] == "not significant").all()
+
+
+def street_scale_town(seed: int = 11) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+    """An 8 km square town with 4,000 incidents spread evenly and nine street-scale
+    hot spots of 250 incidents each (normal, sigma 200 m), 2.5 km apart: lat, lon
+    of every incident and the hot spots' (lat, lon)."""
+    rng = np.random.default_rng(seed)
+    metres = 111_320.0
+    lat0, lon0 = -1.2864, 36.8172
+    centres = [(x, y) for x in (-2500, 0, 2500) for y in (-2500, 0, 2500)]
+    xs, ys = [rng.uniform(-4000, 4000, 4000)], [rng.uniform(-4000, 4000, 4000)]
+    for cx, cy in centres:
+        xs.append(cx + rng.normal(0, 200.0, 250))
+        ys.append(cy + rng.normal(0, 200.0, 250))
+    scale = metres * np.cos(np.radians(lat0))
+    lat, lon = lat0 + np.concatenate(ys) / metres, lon0 + np.concatenate(xs) / scale
+    return lat, lon, [(lat0 + cy / metres, lon0 + cx / scale) for cx, cy in centres]
+
+
+def test_street_scale_hot_spots_show_at_resolution_9_not_8():
+    """Gi* finds clusters the size of its neighbourhood. Each hot spot fills about one
+    resolution-8 cell: a single high cell among ordinary neighbours, which chance
+    also gives, so none is significant (z about 2, well short of what the FDR over
+    ~140 cells asks). At resolution 9 each spans a cell and its ring: all nine are
+    hot at 99 %. The page says so at resolution 8 (scale_note)."""
+    lat, lon, centres = street_scale_town()
+    found = {}
+    for res in (8, 9):
+        cells = points_to_cells(lat, lon, res)
+        gi = hotspots(pd.DataFrame({"cell": cells, "count": 1.0})).set_index("cell")
+        at = [hb.latlng_to_cell(a, b, res) for a, b in centres]
+        found[res] = (gi.loc[at, "bin"].tolist(), gi.loc[at, "gi_z"].to_numpy(), len(gi))
+    assert found[9][0] == [3] * 9
+    assert found[8][0] == [0] * 9 and (found[8][1] < 2.5).all()
+    assert scale_note(9, found[9][2]) is None
+    note = scale_note(8, found[8][2])
+    assert "resolution 9" in note and "3 km across" in note
+
+
+def test_scale_note_on_too_small_a_grid():
+    assert neighbourhood_km(9) == pytest.approx(1.04, abs=0.01)
+    assert neighbourhood_km(8) == pytest.approx(2.76, abs=0.01)
+    assert neighbourhood_km(9, k=2) == pytest.approx(5 / 3 * neighbourhood_km(9))
+    assert scale_note(9, MIN_CELLS) is None
+    note = scale_note(9, MIN_CELLS - 1)
+    assert note.startswith(f"Only {MIN_CELLS - 1} hexagons") and "resolution 9" not in note
+    assert "2 km across" in scale_note(9, 500, k=2)

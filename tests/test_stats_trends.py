@@ -1,19 +1,27 @@
-"""Trends and CompStat: hand-worked tables, zero bases and small numbers."""
+"""Trends and CompStat: hand-worked tables, zero bases, small numbers, partial months
+and earlier periods the data does not cover."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from geodata.stats.trends import (
+    MIN_PACE_DAYS,
+    SMALL_NUMBER,
     change_label,
     compare,
     compstat_table,
+    month_coverage,
     monthly_counts,
+    not_comparable_note,
+    paced_counts,
     period_comparison,
     periods,
+    small_numbers,
 )
 
 AS_OF = dt.date(2024, 3, 28)
@@ -136,3 +144,64 @@ def test_compstat_table_by_ward():
         40,
         6,
     ]
+
+
+def test_month_coverage_marks_partial_first_and_last_months():
+    got = month_coverage(dt.date(2024, 1, 10), dt.date(2024, 3, 21))
+    assert got["month"].tolist() == [pd.Timestamp(f"2024-0{m}-01") for m in (1, 2, 3)]
+    assert got["days"].tolist() == [22, 29, 21]  # 2024 is a leap year
+    assert got["month_days"].tolist() == [31, 29, 31]
+    assert got["partial"].tolist() == [True, False, True]
+    assert got["covered_from"].iloc[0] == pd.Timestamp("2024-01-10")
+    assert got["covered_to"].iloc[-1] == pd.Timestamp("2024-03-21")
+    whole = month_coverage(dt.date(2024, 2, 1), dt.date(2024, 2, 29))
+    assert whole["partial"].tolist() == [False]
+    assert month_coverage(dt.date(2024, 3, 2), dt.date(2024, 3, 1)).empty
+
+
+def test_partial_months_are_paced_not_drawn_as_a_fall():
+    """30 a month throughout: the 21 days of a partial month hold 21, which read as
+    a month would be a 30 % fall; at its pace it is 30 again."""
+    daily = pd.DataFrame(
+        {"date": pd.date_range("2024-01-01", "2024-03-21", freq="D"), "count": 1.0}
+    )
+    daily = daily[daily["date"] >= "2024-01-29"]  # the data starts on the 29th
+    coverage = month_coverage(dt.date(2024, 1, 29), dt.date(2024, 3, 21))
+    monthly = monthly_counts(daily, dt.date(2024, 1, 1), dt.date(2024, 3, 21), by=())
+    got = paced_counts(monthly, coverage)
+    assert got["count"].tolist() == [3, 29, 21]
+    # Three days are too few to pace: no value rather than a guess ten times the count.
+    assert np.isnan(got["value"].iloc[0]) and MIN_PACE_DAYS > 3
+    assert got["value"].iloc[1] == 29.0  # a whole month keeps its count
+    assert got["value"].iloc[2] == pytest.approx(31.0)  # 21 days x 31/21
+
+
+def test_small_number_rule_is_one_function():
+    assert bool(small_numbers(SMALL_NUMBER - 1, 500)) and bool(small_numbers(500, 0))
+    assert not small_numbers(SMALL_NUMBER, SMALL_NUMBER)
+    table = compare(pd.Series({"a": 30, "b": 30}), pd.Series({"a": 3, "b": 12}))
+    assert table["label"].tolist() == ["+900%", "+150%"]
+    assert (
+        table["small_number"].tolist()
+        == small_numbers(table["current"], table["previous"]).tolist()
+    )
+    assert table["small_number"].tolist() == [True, False]
+
+
+def test_not_comparable_when_the_earlier_period_starts_before_the_data():
+    spans = periods(AS_OF)
+    ytd_last_year = spans["ytd_last_year"]  # 1 Jan - 28 Mar 2023
+    assert not_comparable_note("ytd", ytd_last_year, dt.date(2023, 1, 1)) is None
+    assert not_comparable_note("ytd", ytd_last_year, dt.date(2022, 6, 1)) is None
+    assert not_comparable_note("ytd", ytd_last_year, None) is None
+    assert (
+        not_comparable_note("ytd", ytd_last_year, dt.date(2023, 2, 3))
+        == "last year's data starts 3 Feb 2023: not comparable"
+    )
+    assert (
+        not_comparable_note("ytd", ytd_last_year, dt.date(2023, 10, 3))
+        == "no data before 3 Oct 2023: not comparable"
+    )
+    assert not_comparable_note("recent", spans["before"], dt.date(2024, 2, 10)) == (
+        "data starts 10 Feb 2024, within the 28 days before: not comparable"
+    )

@@ -12,7 +12,8 @@ counts are numbers per cell. The steps, each usable on its own:
 `hotspots()` runs them all and returns one row per cell. Incidents placed from a
 location text sit on their gazetteer place's point, though the text only says they
 were within the place's reach: `share_over_reach()` spreads them over the cells of
-that disc before the count goes in. See docs/methods.md.
+that disc before the count goes in. `scale_note()` says when a resolution cannot
+show street-scale hot spots. See docs/methods.md.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ import pandas as pd
 from scipy import sparse, special
 
 from geodata.h3grid import FINEST, parents, points_to_cells
+
+# Esri's advice: with fewer features the grid's mean and spread are too unsteady for
+# a z-score to mean much.
+MIN_CELLS = 30
+# The resolution whose neighbourhood (about 1 km across) matches a street-scale hot
+# spot, a market or a bus stage a few hundred metres across (docs/methods.md).
+STREET_SCALE_RES = FINEST
 
 # Esri's Gi_Bin: +-3 = 99 %, +-2 = 95 %, +-1 = 90 % confidence, 0 = not significant.
 CONFIDENCE_LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
@@ -134,6 +142,37 @@ def share_over_reach(counts: pd.DataFrame, placed: pd.DataFrame, res: int) -> pd
         raise ValueError("placed incidents outnumber the counts of the cells they lie in")
     summed = summed[summed > 1e-9]  # a place's own cell, emptied, leaves float dust
     return summed.rename_axis("cell").reset_index()
+
+
+def neighbourhood_km(res: int, k: int = 1) -> float:
+    """About how far across a cell's neighbourhood (its k-ring) reaches, in km:
+    2k + 1 cells of sqrt(3) x the average edge length each."""
+    return (2 * k + 1) * np.sqrt(3.0) * h3.average_hexagon_edge_length(res, unit="km")
+
+
+def scale_note(res: int, n_cells: int, k: int = 1) -> str | None:
+    """What a reader of a Gi* map at `res` must know about its scale, or None.
+
+    Gi* finds clusters the size of a neighbourhood. A hot spot smaller than one cell
+    is a single high cell among ordinary neighbours, which is what chance gives too:
+    on the demo, 0 of 9 planted hot spots are significant at resolution 8 and 8 of 9
+    at 9 (docs/methods.md). A grid under MIN_CELLS is too small to judge against.
+    """
+    notes = []
+    if n_cells < MIN_CELLS:
+        notes.append(
+            f"Only {n_cells} hexagons take part: Gi* needs at least {MIN_CELLS} to mean "
+            "much. Use smaller hexagons or a wider area."
+        )
+    if res < STREET_SCALE_RES or k > 1:
+        notes.append(
+            f"At this size Gi* compares areas about {neighbourhood_km(res, k):.0f} km across: "
+            "it shows which part of the area is busier. A hot spot a few hundred metres "
+            "across (a market, a bus stage, a bar) fills one hexagon and is diluted by "
+            "its neighbours, so it is rarely significant: use the small hexagons "
+            f"(resolution {STREET_SCALE_RES}) to find those."
+        )
+    return " ".join(notes) or None
 
 
 def neighbour_lists(cells: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:

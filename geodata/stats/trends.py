@@ -11,12 +11,21 @@ Periods are whole days ending on `as_of` (inclusive):
 
 Percent change is None when the base period is 0 (labelled "new" when the current
 period has incidents). A comparison is flagged `small_number` when either count is
-below SMALL_NUMBER: with a handful of incidents a change of two or three reads as a
-large percentage that is mostly chance (a count of n varies by about sqrt(n)).
+below SMALL_NUMBER (`small_numbers`, the one rule every comparison uses): with a
+handful of incidents a change of two or three reads as a large percentage that is
+mostly chance (a count of n varies by about sqrt(n)). A comparison whose earlier
+period starts before the first day of data is not comparable at all
+(`not_comparable_note`): the missing days would read as a rise.
+
+The first and last months of a trend are often partial (the data, or the range
+chosen, starts or stops mid-month): `month_coverage` says how many days each month
+holds and `paced_counts` gives partial months their count at the pace seen, so a
+month under way is not drawn as a fall.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
@@ -25,6 +34,9 @@ import pandas as pd
 
 SMALL_NUMBER = 10
 WINDOW_DAYS = 28
+# A partial month with fewer days than this has no pace worth drawing: a few quiet
+# or busy days scaled up to a month would invent a fall or a spike.
+MIN_PACE_DAYS = 7
 
 
 def _dates_and_counts(incidents: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -61,6 +73,48 @@ def monthly_counts(
     return result.sort_values(["month", *by], ignore_index=True)
 
 
+def month_coverage(first: dt.date, last: dt.date) -> pd.DataFrame:
+    """The days each calendar month from first's to last's holds of [first, last]:
+    month (first day, Timestamp), covered_from, covered_to (Timestamps), days,
+    month_days, partial (fewer days than the month has). Empty when first > last."""
+    rows = []
+    month = dt.date(first.year, first.month, 1)
+    while first <= last and month <= last:
+        month_days = calendar.monthrange(month.year, month.month)[1]
+        end = month.replace(day=month_days)
+        covered_from, covered_to = max(month, first), min(end, last)
+        days = (covered_to - covered_from).days + 1
+        rows.append((month, covered_from, covered_to, days, month_days, days < month_days))
+        month = end + dt.timedelta(days=1)
+    frame = pd.DataFrame(
+        rows, columns=["month", "covered_from", "covered_to", "days", "month_days", "partial"]
+    )
+    dates = ["month", "covered_from", "covered_to"]
+    return frame.astype({**dict.fromkeys(dates, "datetime64[us]"), "days": "int64",
+                         "month_days": "int64", "partial": bool})  # fmt: skip
+
+
+def paced_counts(
+    monthly: pd.DataFrame, coverage: pd.DataFrame, min_days: int = MIN_PACE_DAYS
+) -> pd.DataFrame:
+    """monthly_counts output with month_coverage's columns and `value`: the count
+    for a whole month; for a partial month the count scaled to the whole month at
+    the pace of its covered days (count x month_days / days), or NaN when it covers
+    fewer than `min_days`. Months outside the coverage are dropped."""
+    months = pd.Index(coverage["month"])
+    at = months.get_indexer(monthly["month"])
+    frame = monthly[at >= 0].reset_index(drop=True)
+    at = at[at >= 0]
+    for column in coverage.columns.drop("month"):
+        frame[column] = coverage[column].to_numpy()[at]
+    count = frame["count"].to_numpy(dtype=float)
+    days, month_days = frame["days"].to_numpy(), frame["month_days"].to_numpy()
+    partial = frame["partial"].to_numpy(dtype=bool)
+    value = np.where(partial, count * month_days / np.maximum(days, 1), count)
+    frame["value"] = np.where(partial & (days < min_days), np.nan, value)
+    return frame
+
+
 def change_label(current: float, previous: float) -> str:
     """'+25%', '-10%', '0%', 'new' (from zero) or 'none' (zero in both periods)."""
     if previous == 0:
@@ -83,9 +137,39 @@ def compare(current: pd.Series, previous: pd.Series) -> pd.DataFrame:
             "difference": current - previous,
             "pct_change": pct,
             "label": [change_label(c, p) for c, p in zip(current, previous, strict=True)],
-            "small_number": (current < SMALL_NUMBER) | (previous < SMALL_NUMBER),
+            "small_number": small_numbers(current, previous),
         }
     )
+
+
+def small_numbers(current, previous):
+    """The small-number rule of every comparison (CompStat table, period cards,
+    meeting figures): True where either count is below SMALL_NUMBER. Scalars or
+    aligned Series."""
+    return (current < SMALL_NUMBER) | (previous < SMALL_NUMBER)
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def not_comparable_note(
+    kind: str, previous_period: tuple[dt.date, dt.date], data_first: dt.date | None
+) -> str | None:
+    """Why a comparison cannot be read, when its earlier period (inclusive first,
+    last days) starts before the first day of data, else None.
+
+    Days before the data began count as zero, so any change would be the data
+    starting rather than crime changing; no percent change should be shown."""
+    if data_first is None or data_first <= previous_period[0]:
+        return None
+    starts = _day_text(data_first)
+    if data_first > previous_period[1]:
+        return f"no data before {starts}: not comparable"
+    if kind == "ytd":
+        return f"last year's data starts {starts}: not comparable"
+    days = (previous_period[1] - previous_period[0]).days + 1
+    return f"data starts {starts}, within the {days} days before: not comparable"
 
 
 def _same_day_last_year(day: dt.date) -> dt.date:
