@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import h3
 
 from geodata.categories import CATEGORIES, SENSITIVE
-from geodata.h3grid import RESOLUTIONS, from_hex
+from geodata.h3grid import MAP_RESOLUTIONS, from_hex
 
 QUERY_KEYS = ("start", "end", "categories")
 DEFAULT_DAYS = 365
@@ -234,7 +234,7 @@ def parse_focus(value: object) -> str | None:
     kind, _, rest = value.strip().partition(":")
     if kind == "ward" and rest:
         return f"ward:{rest}"
-    if kind == "cell" and h3.is_valid_cell(rest) and h3.get_resolution(rest) in RESOLUTIONS:
+    if kind == "cell" and h3.is_valid_cell(rest) and h3.get_resolution(rest) in MAP_RESOLUTIONS:
         return f"cell:{rest}"
     return None
 

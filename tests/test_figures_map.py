@@ -7,6 +7,7 @@ import math
 from datetime import date
 
 import h3
+import orjson
 import pandas as pd
 import plotly.io as pio
 import pytest
@@ -193,3 +194,65 @@ def test_public_filters_never_include_sensitive_categories():
     everything = filters.from_values(None, None, None, public=True)
     assert not SENSITIVE & set(filters.query_categories(everything, public=True))
     assert filters.query_categories(everything, public=False) == ()
+
+
+def test_budget_rule_draws_the_finest_resolution_that_fits():
+    from geodata.h3grid import fitting_resolution, parents
+
+    cells = _counts(n_rings=26)["h3"].to_numpy()  # 2,107 res-8 cells around Nairobi
+    assert fitting_resolution(cells, 8, budget=len(cells)) == 8
+    res = fitting_resolution(cells, 8, budget=len(cells) - 1)
+    assert res < 8
+    assert len(set(parents(cells, res).tolist())) <= len(cells) - 1
+    # Not coarser than needed: one level finer would be over the budget.
+    tight = len(set(parents(cells, 6).tolist()))
+    assert fitting_resolution(cells, 8, budget=tight) == 6
+    assert fitting_resolution(cells, 8, budget=tight - 1) == 5
+    assert fitting_resolution(cells, 8, budget=1) == 4  # never coarser than the floor
+
+
+def test_vectorised_hexagons_are_the_polygons_of_h3():
+    cells = _counts(n_rings=4)["h3"].tolist() + [from_hex(h3.latlng_to_cell(-4.05, 39.66, 6))]
+    shapes = map_figures.hex_shapes(cells, decimals=5)
+    collection = json.loads(json.dumps(json.loads(orjson.dumps(shapes.geojson))))
+    assert [f["id"] for f in collection["features"]] == [h3.int_to_str(c) for c in cells]
+    assert shapes.ids == [f["id"] for f in collection["features"]]
+    for cell, feature in zip(cells, collection["features"], strict=True):
+        (ring,) = feature["geometry"]["coordinates"]
+        expected = [
+            [round(lng, 5), round(lat, 5)] for lat, lng in h3.cell_to_boundary(h3.int_to_str(cell))
+        ]
+        assert ring == [*expected, expected[0]]
+    assert map_figures.hex_geojson(cells) == {
+        "type": "FeatureCollection",
+        "features": [{k: f[k] for k in ("type", "id", "geometry")} for f in collection["features"]],
+    }
+    lons = [p[0] for f in collection["features"] for p in f["geometry"]["coordinates"][0]]
+    assert shapes.bounds[0] == min(lons) and shapes.bounds[2] == max(lons)
+
+
+def test_a_pentagon_keeps_its_own_ring():
+    pentagon = from_hex(h3.get_pentagons(5)[0])
+    shapes = map_figures.hex_shapes([pentagon])
+    (feature,) = orjson.loads(orjson.dumps(shapes.geojson))["features"]
+    assert (
+        len(feature["geometry"]["coordinates"][0])
+        == len(h3.cell_to_boundary(h3.int_to_str(pentagon))) + 1
+    )
+
+
+def test_a_coarsened_map_says_so_on_the_map_and_sends_the_same_figure_as_plotly():
+    counts = _counts(n_rings=5)
+    note = map_figures.coarser_note(8, 6, 15_000, "Choose a county or ward for finer cells.")
+    assert note.startswith("Showing resolution 6") and "15,000" in note and "county" in note
+    assert map_figures.coarser_note(8, 8, 15_000) == ""
+    fast = map_figures.incident_map_json(counts, _square_wards(), note=note)
+    slow = map_figures.incident_map(counts, _square_wards(), note=note)
+    assert fast["layout"]["annotations"][0]["text"] == note
+    assert slow.layout.annotations[0].text == note
+    sent = json.loads(pio.json.to_json_plotly(fast))
+    built = json.loads(pio.to_json(slow, validate=False))
+    trace, expected = sent["data"][0], built["data"][0]
+    assert trace["geojson"] == expected["geojson"] and trace["locations"] == expected["locations"]
+    assert trace["z"] == counts["count"].tolist()
+    assert sent["layout"]["map"] == built["layout"]["map"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
@@ -58,3 +59,66 @@ def test_reads_of_an_empty_database_say_so(empty_db):
     assert numbers["top_category"] is None
     with pytest.raises(ValueError, match="resolution"):
         maps.hex_counts(empty_db, 6, None, None)
+
+
+def test_a_view_over_the_cell_budget_is_drawn_coarser_and_says_so(loaded):
+    from dashboard.callbacks.map import map_figure
+    from geodata.h3grid import parents
+    from geodata.queries import analytics
+
+    start, end = date(2023, 1, 1), LAST_DAY
+    fine = maps.hex_counts(loaded, 8, start, end)
+    assert len(fine) > 30  # the two test wards hold many res-8 cells with incidents
+
+    within = maps.hex_view(loaded, 8, len(fine), start, end)
+    assert (within.res, within.coarsened) == (8, False)
+    assert within.counts.equals(fine)
+
+    view = maps.hex_view(loaded, 8, 30, start, end)
+    assert view.coarsened and view.res < 8 and len(view.counts) <= 30
+    assert view.requested_cells == len(fine)
+    # Every incident still counted once, in the parent of its cell.
+    expected = fine.assign(h3=parents(fine["h3"].to_numpy(), view.res)).groupby("h3")["count"]
+    assert (
+        dict(zip(view.counts["h3"], view.counts["count"], strict=True)) == expected.sum().to_dict()
+    )
+    # The SQL parents agree with the numpy ones (the hot-spot page reads them so).
+    sql = analytics.cell_counts(loaded, view.res, start, end)
+    assert sql["h3"].tolist() == view.counts["h3"].tolist()
+    assert sql["count"].tolist() == view.counts["count"].astype(float).tolist()
+
+    figure = map_figure(loaded, 8, 30, (start, end, (), ()), "white-bg")
+    (note,) = figure["layout"]["annotations"]
+    assert (
+        note["text"].startswith(f"Showing resolution {view.res}") and "30 hexagons" in note["text"]
+    )
+    assert len(figure["data"][0]["locations"]) == len(view.counts)
+    unchanged = map_figure(loaded, 8, len(fine), (start, end, (), ()), "white-bg")
+    assert not unchanged["layout"].get("annotations")
+    assert len(unchanged["data"][0]["locations"]) == len(fine)
+
+
+def test_the_cell_budget_setting_is_checked(monkeypatch):
+    from geodata.errors import ObservatoryError
+
+    monkeypatch.delenv("OBSERVATORY_MAP_MAX_CELLS", raising=False)
+    assert maps.max_cells() == 15_000
+    monkeypatch.setenv("OBSERVATORY_MAP_MAX_CELLS", "2500")
+    assert maps.max_cells() == 2500
+    for bad in ("0", "many"):
+        monkeypatch.setenv("OBSERVATORY_MAP_MAX_CELLS", bad)
+        with pytest.raises(ObservatoryError, match="OBSERVATORY_MAP_MAX_CELLS"):
+            maps.max_cells()
+
+
+def test_ward_lines_draw_each_shared_boundary_once(loaded):
+    from geodata.queries import wards
+
+    (feature,) = wards.ward_lines_geojson(loaded)["features"]
+    assert feature["geometry"]["type"] in ("LineString", "MultiLineString")
+    coords = feature["geometry"]["coordinates"]
+    lines = [coords] if feature["geometry"]["type"] == "LineString" else coords
+    # Two 0.05-degree squares side by side: seven edges, the middle one drawn once
+    # (both outlines would draw eight).
+    length = sum(math.dist(a, b) for line in lines for a, b in zip(line, line[1:], strict=False))
+    assert length == pytest.approx(7 * 0.05, abs=1e-6)

@@ -14,6 +14,7 @@ from dashboard import auth, components, filters, ids
 from dashboard.callbacks import evaluation as evaluation_callbacks
 from dashboard.figures import action_tracker
 from dashboard.figures import actions as figures
+from dashboard.figures import map as map_figures
 from dashboard.options import AppOptions
 from geodata.actions import create_action, update_action
 from geodata.db import get_engine
@@ -23,6 +24,7 @@ from geodata.queries import maps, wards
 
 PAGE_ROLES = {"/actions": ("team",), "/evaluation": ("team",)}
 CONTEXT_RES = 9  # hexagons about 350 m across: the scale of a light or a path
+COARSER_HINT = "Actions are drawn exactly; the hot-spot page shows finer cells for a county."
 MODE_NAMES = {"point": "point", "line": "line", "polygon": "area"}
 # The form's fields, in the order of the callbacks' outputs and states.
 FIELDS = (
@@ -90,12 +92,15 @@ def form_values(values: dict, vertices: list, mode: str) -> dict:
 def _actions_figure(engine, vertices, mode, opts: AppOptions):
     last = maps.date_bounds(engine)[1]
     start = None if last is None else last - timedelta(days=364)
-    counts = maps.hex_counts(engine, CONTEXT_RES, start, last, ())
-    outlines = wards.ward_outlines_geojson(engine)
+    budget = maps.max_cells()
+    view = maps.hex_view(engine, CONTEXT_RES, budget, start, last, (), ())
+    outlines = wards.ward_lines_geojson(engine)
     frame = queries.actions_frame(engine)
+    note = map_figures.coarser_note(CONTEXT_RES, view.res, budget, COARSER_HINT)
     figure = figures.actions_map(
-        counts, outlines, frame, vertices or [], mode or "point", style=opts.map_style
-    )
+        view.counts, outlines, frame, vertices or [], mode or "point", style=opts.map_style,
+        note=note,
+    )  # fmt: skip
     attribution = components.attribution_text(wards.ward_attributions(engine))
     return figure, attribution
 

@@ -15,15 +15,17 @@ from dash import ClientsideFunction, Input, Output, State, html, no_update
 from dashboard import auth, components, filter_bar, filters, ids
 from dashboard.figures import actions as action_figures
 from dashboard.figures import hotspots as figures
+from dashboard.figures import map as map_figures
 from dashboard.figures.map import hex_geojson
 from dashboard.options import AppOptions
 from geodata.cache import cached, data_version
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
-from geodata.h3grid import from_hex
+from geodata.h3grid import fitting_resolution, from_hex
 from geodata.queries import actions as action_queries
 from geodata.queries import analytics, comparisons, maps, wards
 from geodata.stats.hotspots import LABELS as GI_LABELS
+from geodata.stats.hotspots import scale_note
 
 HEX_ONLY = "Gi* and emerging hot spots are computed on hexagons: showing incidents per ward."
 WARDS_ONLY = "Rates per 1,000 residents need ward populations: choose Wards. Showing incidents."
@@ -38,6 +40,8 @@ class Drawn:
     layer: figures.Layer
     notes: tuple[str, ...]
     summary: list
+    res: int | None = None  # the hexagons' resolution (None: wards)
+    map_note: str = ""  # written on the map: why it shows larger hexagons than asked
 
 
 def _ward_map(engine, args: dict, measure: str) -> Drawn:
@@ -58,11 +62,28 @@ def _ward_map(engine, args: dict, measure: str) -> Drawn:
     return Drawn(list(counts.index), layer, tuple(notes), summary)
 
 
+COARSER_HINT = "Choose a county or ward for finer cells."
+
+
+def _hex_map_within_budget(engine, res: int, args: dict, measure: str, budget: int) -> Drawn:
+    """The hexagon map at `res`, or at the finest coarser resolution whose cells with
+    incidents fit `budget`; every measure is then computed at the resolution drawn."""
+    cells = analytics.cell_counts(engine, res, **args)["h3"].to_numpy()
+    drawn_res = fitting_resolution(cells, res, budget)
+    drawn = _hex_map(engine, drawn_res, args, measure)
+    note = map_figures.coarser_note(res, drawn_res, budget, COARSER_HINT)
+    notes = (note, *drawn.notes) if note else drawn.notes
+    return replace(drawn, notes=notes, res=drawn_res, map_note=note)
+
+
 def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
     notes: list[str] = []
     if measure == "gi":
         gi = comparisons.gi_cells(engine, res, **args)
-        locations = figures.hex_ids(gi["cell"])
+        # Empty cells of the study grid that are not significant look like no cell:
+        # leaving them out keeps the map within its budget of shapes.
+        shown = gi[(gi["count"] > 0) | (gi["bin"] != 0)]
+        locations = figures.hex_ids(shown["cell"])
         hot = gi[gi["bin"] > 0].sort_values(["bin", "gi_z"], ascending=False).head(5)
         summary = [
             f"{(gi['bin'] >= 2).sum():,} of {len(gi):,} hexagons are hot spots at 95 % or more "
@@ -72,7 +93,9 @@ def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
                 for c, b, n in zip(hot["cell"], hot["bin"], hot["count"], strict=True)
             ),
         ]
-        return Drawn(locations, figures.gi_layer(locations, _hex_index(gi)), (), summary)
+        scale = scale_note(res, len(gi))  # street-scale hot spots need resolution 9
+        layer = figures.gi_layer(locations, _hex_index(shown))
+        return Drawn(locations, layer, (scale,) if scale else (), summary)
     if measure == "emerging":
         try:
             emerging = comparisons.emerging_cells(engine, res, **args)
@@ -100,6 +123,13 @@ def _hex_index(frame):
 
 
 def drawn_for(engine, state: filters.ViewFilters, res: str, measure: str, public: bool) -> Drawn:
+    """What the map shows for a view (kept per data version: a national layer is
+    thousands of values and hover texts)."""
+    return _drawn(engine, state, res, measure, public, maps.max_cells())
+
+
+@cached
+def _drawn(engine, state, res: str, measure: str, public: bool, budget: int) -> Drawn:
     # The map itself is never narrowed to the focus: the focus is what it sets.
     args = replace(state, focus=None).query_args(public)
     args.pop("start"), args.pop("end")
@@ -107,15 +137,20 @@ def drawn_for(engine, state: filters.ViewFilters, res: str, measure: str, public
     dates = {"start": state.start, "end": state.end}
     if res == "wards":
         return _ward_map(engine, {**dates, **args}, measure)
-    return _hex_map(engine, int(res), {**dates, **args}, measure)
+    return _hex_map_within_budget(engine, int(res), {**dates, **args}, measure, budget)
 
 
-def _geojson(engine, res: str, locations: list[str]) -> dict:
-    if res == "wards":
-        wanted = set(locations)
+def _shapes(engine, drawn: Drawn) -> tuple:
+    """(shapes, bounds) of what `drawn` colours: ward polygons as GeoJSON, hexagons
+    serialised in one pass (map_figures.hex_shapes)."""
+    if drawn.res is None:
+        wanted = set(drawn.locations)
         outlines = wards.ward_outlines_geojson(engine)
-        return {**outlines, "features": [f for f in outlines["features"] if f["id"] in wanted]}
-    return hex_geojson(from_hex(h) for h in locations)
+        subset = {**outlines, "features": [f for f in outlines["features"] if f["id"] in wanted]}
+        return subset, map_figures.geojson_bounds(subset)
+    decimals = 4 if drawn.res <= 7 else map_figures.COORD_DECIMALS
+    shapes = map_figures.hex_shapes([int(h, 16) for h in drawn.locations], decimals)
+    return shapes.geojson, shapes.bounds
 
 
 def focus_geojson(engine, focus: str | None) -> dict | None:
@@ -136,17 +171,21 @@ def _summary(drawn: Drawn) -> list:
 def map_figure(engine, state: filters.ViewFilters, res: str, measure: str, opts: AppOptions):
     """The whole map as the plain dict Dash sends, kept per data version."""
     drawn = drawn_for(engine, state, res, measure, opts.public)
-    figure = figures.choropleth(
-        drawn.locations,
-        _geojson(engine, res, drawn.locations),
-        drawn.layer,
-        outlines=wards.ward_outlines_geojson(engine) if res != "wards" else None,
+    shapes, bounds = _shapes(engine, drawn)
+    outlines = wards.ward_lines_geojson(engine) if res != "wards" else None
+    if bounds is None and outlines and outlines["features"]:
+        bounds = map_figures.geojson_bounds(outlines)
+    figure = figures.choropleth_shell(
+        bounds,
+        outlines=bool(outlines and outlines["features"]),
         focus=focus_geojson(engine, state.focus),
         style=opts.map_style,
+        note=drawn.map_note,
     )
     # Forum actions above the hexagons (traces after data[0]: colour patches still fit).
     actions = action_queries.actions_frame(engine)
-    return action_figures.add_action_overlay(figure, actions).to_plotly_json()
+    figure = action_figures.add_action_overlay(figure, actions).to_plotly_json()
+    return figures.fill_shapes(figure, drawn.locations, shapes, drawn.layer, outlines)
 
 
 def register(app: dash.Dash, opts: AppOptions) -> None:
@@ -173,10 +212,13 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
             "res": res,
             "measure": measure,
             "view": state.query_string(),
+            "budget": maps.max_cells(),
         }
         status = " ".join(drawn.notes)
         focus = focus_geojson(engine, state.focus)
-        same_shapes = previous and all(previous.get(k) == record[k] for k in ("version", "res"))
+        same_shapes = previous and all(
+            previous.get(k) == record[k] for k in ("version", "res", "budget")
+        )
         if same_shapes and "view" in previous and "measure" in previous:
             patch = _patch(engine, previous, drawn, focus, opts.public)
             if patch is not None:
@@ -217,7 +259,7 @@ def _patch(engine, previous: dict, drawn: Drawn, focus, public: bool):
         )
     )
     old = drawn_for(engine, old_state, previous["res"], previous["measure"], public)
-    if not set(drawn.locations) <= set(old.locations):
+    if old.res != drawn.res or not set(drawn.locations) <= set(old.locations):
         return None
     return figures.layer_patch(_relayer(drawn, old.locations), focus)
 

@@ -402,13 +402,17 @@ def actions_map(
     *,
     style: str = "white-bg",
     height_px: int = 600,
-) -> go.Figure:
-    """The map to draw actions on: incidents per hexagon (columns h3, count) faint for
-    context, the geometry being drawn (trace DRAWN_INDEX, replaced in place while
-    drawing), every mapped action above, ward outlines and the legend."""
-    fig = map_figures.incident_map(counts, outlines, style=style, height_px=height_px)
+    note: str = "",
+) -> dict:
+    """The map to draw actions on, as the plain dict Dash sends: incidents per hexagon
+    (columns h3, count) faint for context, the geometry being drawn (trace
+    DRAWN_INDEX, replaced in place while drawing), every mapped action above, ward
+    outlines, the legend and `note` written on the map."""
+    fig, shapes = map_figures.incident_map_shell(
+        counts, outlines, style=style, height_px=height_px, note=note
+    )
     fig.update_traces(marker_opacity=0.45, colorbar={"len": 0.5, "y": 0.25}, selector=0)
     fig.add_trace(drawn_trace(vertices, mode))
     add_action_overlay(fig, actions)
     fig.update_layout(uirevision="actions-map")
-    return fig
+    return map_figures.fill_incident_map(fig.to_plotly_json(), counts, shapes, outlines)

@@ -19,7 +19,6 @@ from dash import Patch
 
 from dashboard.figures import map as map_figures
 from dashboard.figures import theme
-from geodata.h3grid import to_hex
 from geodata.stats.hotspots import LABELS as GI_LABELS
 
 MEASURES = {
@@ -198,37 +197,70 @@ def choropleth(
     focus: dict | None = None,
     style: str = "white-bg",
     height_px: int = 600,
+    note: str = "",
 ) -> go.Figure:
     """Locations (hex ids or ward codes, the features' ids in `geojson`) coloured by
-    `layer`, ward outlines above, the focus outlined in black; the view fits the
-    shapes drawn."""
-    trace = go.Choroplethmap(
-        locations=list(locations),
-        marker={"opacity": 0.85, "line": {"width": 0.5, "color": theme.HEX_EDGE_COLOUR}},
-        hovertemplate="%{text}<extra></extra>",
-        name="hot spots",
-        **layer.trace_properties(),
-    )
-    fig = go.Figure(trace)
-    fig.data[0].geojson = geojson  # after building: no deep copy of the shapes
+    `layer`, ward outlines above, the focus outlined in black, `note` written on the
+    map; the view fits the shapes drawn. Dash gets the faster `choropleth_shell` +
+    `fill_shapes`, which build the same figure without plotly copying the shapes."""
     has_outlines = bool(outlines and outlines.get("features"))
     bounds = map_figures.geojson_bounds(geojson) if locations else None
     bounds = bounds or (map_figures.geojson_bounds(outlines) if has_outlines else None)
+    fig = choropleth_shell(
+        bounds, outlines=has_outlines, focus=focus, style=style, height_px=height_px, note=note
+    )
+    fig.data[0].update(locations=list(locations), **layer.trace_properties())
+    fig.data[0].geojson = geojson  # after building: no deep copy of the shapes
+    if has_outlines:
+        fig.layout.map.layers[1].source = outlines
+    return fig
+
+
+def choropleth_shell(
+    bounds: map_figures.Bounds | None,
+    *,
+    outlines: bool,
+    focus: dict | None = None,
+    style: str = "white-bg",
+    height_px: int = 600,
+    note: str = "",
+) -> go.Figure:
+    """The hot-spot map without locations, colours or shapes (see fill_shapes): the
+    focus layer first, an empty ward outline layer second when `outlines`."""
+    trace = go.Choroplethmap(
+        locations=[],
+        marker={"opacity": 0.85, "line": {"width": 0.5, "color": theme.HEX_EDGE_COLOUR}},
+        hovertemplate="%{text}<extra></extra>",
+        name="hot spots",
+    )
+    fig = go.Figure(trace)
     centre, zoom = map_figures.view_for_bounds(
         bounds or map_figures.KENYA_BOUNDS, height_px=height_px
     )
     theme.apply(fig)
-    layers = [focus_layer(focus)] + ([map_figures.ward_layer(outlines)] if has_outlines else [])
+    empty = {"type": "FeatureCollection", "features": []}
+    layers = [focus_layer(focus)] + ([map_figures.ward_layer(empty)] if outlines else [])
     fig.update_layout(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
         uirevision="hotspot-map",
         height=height_px,
+        annotations=[map_figures.note_annotation(note)] if note else [],
     )
     return fig
 
 
+def fill_shapes(
+    figure: dict, locations: Sequence[str], shapes, layer: Layer, outlines: dict | None
+) -> dict:
+    """A `choropleth_shell` figure dict with its locations, colours, shapes (a GeoJSON
+    dict or map_figures.HexShapes' serialised GeoJSON) and ward outlines."""
+    map_figures.with_shapes(figure, shapes, outlines, outline_layer=1)
+    figure["data"][0].update(locations=list(locations), **layer.trace_properties())
+    return figure
+
+
 def hex_ids(cells: Sequence[int] | np.ndarray) -> list[str]:
-    return [to_hex(c) for c in np.asarray(cells, dtype=np.int64).tolist()]
+    return map_figures.hex_ids(cells)
 
 
 def layer_patch(layer: Layer, focus: dict | None) -> Patch:

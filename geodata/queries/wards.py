@@ -41,6 +41,39 @@ def ward_outlines_geojson(engine: Engine, tolerance: float = 0.0005) -> dict:
         ).scalar_one()
 
 
+# Every boundary once (neighbouring wards share theirs), merged into long lines and
+# simplified as lines, so shared edges stay shared. 0.001 degrees (about 110 m) is
+# under a pixel at the zoom that fits a county, and four decimals (about 11 m) are
+# finer than that: the national outline layer is a quarter of the polygons' bytes.
+_LINES = text(
+    """
+    WITH merged AS (
+        SELECT ST_Simplify(ST_LineMerge(ST_Union(ST_Boundary(geom))), :tolerance) AS g
+        FROM wards
+    )
+    SELECT json_build_object(
+        'type', 'FeatureCollection',
+        'features', CASE WHEN g IS NULL OR ST_IsEmpty(g) THEN '[]'::json ELSE json_build_array(
+            json_build_object(
+                'type', 'Feature',
+                'properties', json_build_object(),
+                'geometry', ST_AsGeoJSON(g, :decimals)::json
+            )
+        ) END
+    )
+    FROM merged
+    """
+)
+
+
+@cached
+def ward_lines_geojson(engine: Engine, tolerance: float = 0.001) -> dict:
+    """The ward boundaries as one line feature for a map's outline layer: each
+    shared edge drawn once, simplified by `tolerance` degrees. Empty without wards."""
+    with engine.connect() as conn:
+        return conn.execute(_LINES, {"tolerance": float(tolerance), "decimals": 4}).scalar_one()
+
+
 @cached
 def ward_table(engine: Engine) -> pd.DataFrame:
     """code, name, county, constituency, population of every ward, by county and name."""
