@@ -31,6 +31,10 @@ CALLBACK_TARGET_MS = 100.0
 FIRST_MAP_TARGET_KB = 1000.0
 FILTER_CHANGE_TARGET_KB = 200.0
 BUDGET_S = 20.0  # per figure: slow callbacks get fewer samples
+# One request longer than this is reported as timed out and the run goes on: gunicorn
+# stops the worker a little later and starts a fresh one for the next callback.
+REQUEST_TIMEOUT_S = 120.0
+WORKER_TIMEOUT_S = int(REQUEST_TIMEOUT_S) + 10
 BENCH_USER = "bench"
 BENCH_PASSWORD = "bench-password-not-secret-1"
 REPO = Path(__file__).resolve().parent.parent
@@ -79,7 +83,9 @@ def dashboard_server(workers: int = 1):
     """gunicorn serving bench.wsgi; a context manager yielding the base URL."""
     log = Path(os.environ.get("OBSERVATORY_HOME", "/tmp")) / "bench-gunicorn.log"
     return gunicorn_server(
-        "bench.wsgi:application", log, ["--workers", str(workers), "--timeout", "300"]
+        "bench.wsgi:application",
+        log,
+        ["--workers", str(workers), "--timeout", str(WORKER_TIMEOUT_S)],
     )
 
 
@@ -172,6 +178,10 @@ def server_callbacks(session, base: str) -> list[Callback]:
     return found
 
 
+class CallbackTimedOut(RuntimeError):
+    """A callback ran past REQUEST_TIMEOUT_S (or its worker was stopped meanwhile)."""
+
+
 @dataclass
 class Response:
     seconds: float
@@ -181,13 +191,20 @@ class Response:
 
 
 def post(session, base: str, payload: dict) -> Response:
-    response = session.post(
-        base + "/_dash-update-component",
-        json=payload,
-        headers={"Accept-Encoding": "gzip"},
-        stream=True,
-        timeout=300,
-    )
+    import requests
+
+    try:
+        response = session.post(
+            base + "/_dash-update-component",
+            json=payload,
+            headers={"Accept-Encoding": "gzip"},
+            stream=True,
+            timeout=REQUEST_TIMEOUT_S,
+        )
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise CallbackTimedOut(payload["output"]) from exc
+    if response.status_code in (502, 503, 504):  # the worker was stopped mid-request
+        raise CallbackTimedOut(payload["output"])
     wire = response.raw.read(decode_content=False)
     if response.status_code == 204:
         return Response(float(response.headers["X-Bench-Server-Ms"]) / 1000, 0, 0, {})
@@ -273,8 +290,32 @@ def callback_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure
                 for cold in (False, True):
                     # Other callbacks: fewer samples, so many pages fit in the run.
                     payload = callback.payload(own)
-                    stats, last = timed(session, base, payload, max(3, repeat // 2), cold)
-                    yield _figure(f"{name}.{'cold' if cold else 'warm'}.{label}", stats, last)
+                    figure = f"{name}.{'cold' if cold else 'warm'}.{label}"
+                    try:
+                        stats, last = timed(session, base, payload, max(3, repeat // 2), cold)
+                    except CallbackTimedOut:
+                        yield _timed_out(figure)
+                        session = _after_timeout(engine, base)
+                        break  # the cold figure would time out too
+                    yield _figure(figure, stats, last)
+
+
+def _timed_out(name: str) -> Figure:
+    values = with_target({"p95_ms": REQUEST_TIMEOUT_S * 1000}, "p95_ms", CALLBACK_TARGET_MS)
+    return Figure(name, {"timed_out": "yes", **values}, f"over {REQUEST_TIMEOUT_S:.0f} s: stopped")
+
+
+def _after_timeout(engine: Engine, base: str):
+    """Wait for gunicorn to replace the stopped worker, then sign in again."""
+    import requests
+
+    deadline = time.monotonic() + WORKER_TIMEOUT_S + 90
+    while time.monotonic() < deadline:
+        with contextlib.suppress(requests.RequestException):
+            if requests.get(base + "/_dash-dependencies", timeout=10).ok:
+                return signed_in_session(engine, base)
+        time.sleep(1)
+    raise RuntimeError("the dashboard did not recover from a timed-out callback")
 
 
 def _map_figures(session, base, callback: Callback, values, label, repeat) -> Iterator[Figure]:

@@ -280,3 +280,87 @@ def test_demo_status_progressions_load_into_a_history_that_moves_forward(empty_d
     assert 0.1 < funnel["in_court"] < funnel["under_investigation"] * 0.42
     durations = justice.stage_durations(history, as_of=end).set_index("stage")
     assert durations.loc["under_investigation", "finished"] > 100
+
+
+def _random_registers(engine, seed: int = 11, cases: int = 400) -> None:
+    """Cases over two agencies, three categories and the square wards (some with no
+    ward or no report date), each with 0-4 statuses in random order, repeats and
+    same-day ties included: what the SQL must count exactly as the pandas reference."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    load_square_wards(engine)
+    statuses = list(justice.STAGES)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO agencies (id, name, agency_type) VALUES "
+                "(1, 'Central Police Station', 'police_station'), (2, 'Hospital', 'hospital')"
+            )
+        )
+        ward_codes = list(conn.execute(text("SELECT code FROM wards ORDER BY code")).scalars())
+        day0 = date(2023, 1, 1)
+        for k in range(cases):
+            occurred = pd.Timestamp(day0) + pd.Timedelta(days=int(rng.integers(0, 600)))
+            reported = None if rng.random() < 0.2 else occurred + pd.Timedelta(days=1)
+            ward = None if rng.random() < 0.1 else ward_codes[int(rng.integers(len(ward_codes)))]
+            conn.execute(
+                text(
+                    "INSERT INTO incidents (id, agency_id, record_ref, category, occurred_from, "
+                    "time_known, reported_on, ward_code, geocode_method, row_hash) VALUES "
+                    "(:id, :agency, :ref, :category, :occurred, true, :reported, :ward, "
+                    "'unresolved', 'x')"
+                ),
+                {
+                    "id": k + 1,
+                    "agency": int(rng.integers(1, 3)),
+                    "ref": f"R{k}",
+                    "category": ["robbery", "theft", "assault"][int(rng.integers(3))],
+                    "occurred": occurred.to_pydatetime(),
+                    "reported": None if reported is None else reported.to_pydatetime(),
+                    "ward": ward,
+                },
+            )
+            for _ in range(int(rng.integers(0, 5))):
+                conn.execute(
+                    text(
+                        "INSERT INTO incident_status_history (incident_id, status, observed_on) "
+                        "VALUES (:id, :status, :day)"
+                    ),
+                    {
+                        "id": k + 1,
+                        "status": statuses[int(rng.integers(len(statuses)))],
+                        "day": (occurred + pd.Timedelta(days=int(rng.integers(0, 40)) * 7)).date(),
+                    },
+                )
+
+
+@pytest.mark.parametrize("categories", [(), ("robbery", "theft")])
+def test_sql_justice_reads_equal_the_pandas_reference(empty_db, categories):
+    """The page's reads count in SQL; on random registers they give exactly the
+    tables of geodata.stats.justice on the same cases and histories."""
+    _random_registers(empty_db)
+    args = {"categories": categories}
+    cases, history = justice_queries.cases_and_history.uncached(empty_db, **args)
+    assert len(cases) > 200 and history["incident_id"].nunique() > 150
+    count, as_of = justice_queries.case_count_and_latest_day.uncached(empty_db, **args)
+    latest = max(cases["reported_on"].max(), history["observed_on"].max()).date()
+    assert (count, as_of) == (len(cases), latest)
+    for by in ((), ("category",), ("agency",), ("ward_code",)):
+        got = justice_queries.justice_funnel.uncached(empty_db, None, None, by, **args)
+        pd.testing.assert_frame_equal(got, justice.funnel(cases, history, by), check_dtype=False)
+    pd.testing.assert_frame_equal(
+        justice_queries.justice_durations.uncached(empty_db, as_of, **args),
+        justice.stage_durations(history, as_of),
+        check_dtype=False,
+    )
+    stuck = justice_queries.stuck_cases.uncached(empty_db, as_of, 20, **args)
+    expected = justice.stuck_cases(cases, history, as_of, 20)[list(stuck.columns)]
+    assert len(stuck) == 20
+    pd.testing.assert_frame_equal(stuck, expected, check_dtype=False)
+    periods = ((date(2023, 3, 1), date(2023, 8, 31)), (date(2023, 9, 1), date(2024, 2, 29)))
+    pd.testing.assert_frame_equal(
+        justice_queries.justice_change.uncached(empty_db, *periods, **args),
+        justice.period_change(cases, history, *periods),
+        check_dtype=False,
+    )

@@ -14,7 +14,7 @@ from dashboard.figures import links as link_figures
 from geodata import cache, linkage_store
 from geodata.gazetteer.matching import AUTO_ACCEPT
 from geodata.queries import linkage, review
-from geodata.stats.capture_recapture import MIN_OVERLAP
+from geodata.stats.capture_recapture import MIN_OVERLAP, source_overlap
 from tests.linked_demo import load_linked_demo
 
 POLICE = {"police_station", "ap_post"}
@@ -123,6 +123,39 @@ def test_completeness_counts_match_the_incidents(demo):
     assert thin["sentence"].str.startswith("Not enough overlap").all()
     shown = completeness_figures.estimates_table(estimates, MIN_OVERLAP)
     assert "not enough overlap" in str(shown) or thin.empty
+
+
+def test_completeness_equals_the_reference_overlap_statistic(demo):
+    """The set-based SQL gives what geodata.stats.capture_recapture.source_overlap
+    gives on the records: counts, agencies and estimates, per ward and month."""
+    rows = _incidents(demo)
+    rows = rows.assign(
+        event_group=rows.event_group_id.fillna(-rows.id).astype("int64"),
+        is_police=rows.agency_type.isin(POLICE),
+        month=rows.occurred_from.dt.to_period("M").dt.start_time.dt.date,
+    )
+    lead = (
+        rows.assign(no_ward=rows.ward_code.isna())
+        .sort_values(
+            ["event_group", "no_ward", "is_police", "id"], ascending=[True, True, False, True]
+        )  # fmt: skip
+        .groupby("event_group")[["ward_code", "month"]]
+        .first()
+    )
+    records = rows[["event_group", "agency", "is_police"]].join(lead, on="event_group")
+    expected = source_overlap(records, ["ward_code", "month"]).fillna({"ward_code": ""})
+    expected["agencies"] = expected["agencies"].map(", ".join)
+    got = linkage.completeness_by_ward_month.uncached(demo).fillna({"ward_code": ""})
+    got["month"] = pd.to_datetime(got["month"]).dt.date
+    merged = expected.merge(got, on=["ward_code", "month"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all() and len(merged) > 50
+    for column in ("police_only", "other_only", "both", "agencies", "enough_overlap"):
+        assert (merged[f"{column}_x"] == merged[f"{column}_y"]).all(), column
+    for column in ("estimated_total", "interval_low", "interval_high"):
+        pd.testing.assert_series_equal(
+            merged[f"{column}_x"].astype(float), merged[f"{column}_y"].astype(float),
+            check_names=False,
+        )  # fmt: skip
 
 
 def test_linked_groups_show_members_without_personal_data(demo):

@@ -38,12 +38,6 @@ def filter_args(categories, agencies, ward_codes) -> dict:
     }
 
 
-def latest_day(cases: pd.DataFrame, history: pd.DataFrame) -> date | None:
-    """The latest date the registers describe: a report or a status seen."""
-    days = pd.concat([cases["reported_on"], history["observed_on"]]).dropna()
-    return None if days.empty else days.max().date()
-
-
 def periods(as_of: date, months: int) -> tuple[tuple[date, date], tuple[date, date]]:
     """The `months` up to `as_of` (inclusive) and the `months` before them."""
     end = pd.Timestamp(as_of)
@@ -120,8 +114,7 @@ def stuck_table(stuck: pd.DataFrame, as_of: date) -> html.Table | html.P:
 
 def _outputs(args: dict, by: str) -> tuple:
     engine = get_engine()
-    cases, history = justice.cases_and_history(engine, None, None, **args)
-    as_of = latest_day(cases, history)
+    count, as_of = justice.case_count_and_latest_day(engine, **args)
     if as_of is None:
         blank = empty_map("No cases match these filters.")
         return "No cases match these filters.", blank, [], blank, []
@@ -134,7 +127,7 @@ def _outputs(args: dict, by: str) -> tuple:
         # Record references are record-level data: who saw them is logged.
         auth.audit("view.stuck_cases", {"rows": len(stuck), **args})
     status = (
-        f"{len(cases):,} cases; days are counted to {as_of:%d %B %Y}, the latest date in the "
+        f"{count:,} cases; days are counted to {as_of:%d %B %Y}, the latest date in the "
         "loaded registers."
     )
     return (
@@ -165,7 +158,7 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     def update_change(categories, agencies, ward_codes, months):
         engine = get_engine()
         args = filter_args(categories, agencies, ward_codes)
-        as_of = latest_day(*justice.cases_and_history(engine, None, None, **args))
+        _, as_of = justice.case_count_and_latest_day(engine, **args)
         if as_of is None:
             return empty_map("No cases match these filters.")
         before, after = periods(as_of, int(months or 6))

@@ -18,8 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine, text
 
 from geodata.cache import cached
-from geodata.linkage_store import event_key_sql
-from geodata.stats.capture_recapture import ASSUMPTIONS, MIN_OVERLAP, estimate, source_overlap
+from geodata.stats.capture_recapture import ASSUMPTIONS, MIN_OVERLAP, estimate
 
 POLICE_TYPES: tuple[str, ...] = ("police_station", "ap_post")
 ALL_CATEGORIES = "all categories"
@@ -60,36 +59,68 @@ def linked_groups(engine: Engine, limit: int = 200) -> pd.DataFrame:
         )
 
 
-def _event_records(engine: Engine) -> pd.DataFrame:
-    """One row per record: event_group (the event key), agency, is_police, and its
-    event's ward_code, ward_name, month and category."""
-    key = event_key_sql("i")
-    with engine.connect() as conn:
-        return pd.read_sql(
-            text(
-                f"""
-                SELECT e.event_group, e.agency, e.is_police,
-                       first_value(e.ward_code) OVER w AS ward_code,
-                       first_value(e.month) OVER w AS month,
-                       first_value(e.category) OVER w AS category
-                FROM (
-                    SELECT {key} AS event_group, i.id, a.name AS agency,
-                           a.agency_type = ANY(:police) AS is_police, i.ward_code,
-                           date_trunc('month', i.occurred_from)::date AS month, i.category
-                    FROM incidents i JOIN agencies a ON a.id = i.agency_id
-                ) e
-                WINDOW w AS (PARTITION BY e.event_group
-                             ORDER BY (e.ward_code IS NULL), e.is_police DESC, e.id)
-                """
-            ),
-            conn,
-            params={"police": list(POLICE_TYPES)},
-        ).merge(_ward_names(engine), on="ward_code", how="left")
+_EVENT_COUNTS = """
+WITH linked AS (
+    -- Records sharing a group: the event's ward, month and category are those of its
+    -- lead record (placed before unplaced, police before others, then first loaded).
+    SELECT a.name AS agency,
+           first_value(i.ward_code) OVER lead_first AS ward_code,
+           first_value(date_trunc('month', i.occurred_from)::date) OVER lead_first AS month,
+           first_value(i.category) OVER lead_first AS category,
+           row_number() OVER lead_first = 1 AS lead,
+           bool_or(a.agency_type = ANY(:police)) OVER event AS police,
+           bool_or(a.agency_type <> ALL(:police)) OVER event AS other
+    FROM incidents i JOIN agencies a ON a.id = i.agency_id
+    WHERE i.event_group_id IS NOT NULL
+    WINDOW event AS (PARTITION BY i.event_group_id),
+           lead_first AS (PARTITION BY i.event_group_id
+                          ORDER BY (i.ward_code IS NULL), a.agency_type = ANY(:police) DESC, i.id)
+), records AS (
+    -- A record in no group is an event of its own: no window needed for the million.
+    SELECT a.name AS agency, i.ward_code, date_trunc('month', i.occurred_from)::date AS month,
+           i.category, true AS lead, a.agency_type = ANY(:police) AS police,
+           a.agency_type <> ALL(:police) AS other
+    FROM incidents i JOIN agencies a ON a.id = i.agency_id
+    WHERE i.event_group_id IS NULL
+    UNION ALL
+    SELECT agency, ward_code, month, category, lead, police, other FROM linked
+)
+SELECT GROUPING(r.category) = 1 AS by_ward_month, r.ward_code, w.name AS ward_name, r.month,
+       r.category,
+       count(*) FILTER (WHERE r.lead AND r.police AND NOT r.other) AS police_only,
+       count(*) FILTER (WHERE r.lead AND r.other AND NOT r.police) AS other_only,
+       count(*) FILTER (WHERE r.lead AND r.police AND r.other) AS both,
+       array_agg(DISTINCT r.agency) AS agencies
+FROM records r LEFT JOIN wards w ON w.code = r.ward_code
+GROUP BY GROUPING SETS ((r.ward_code, w.name, r.month), (r.category))
+"""
 
 
-def _ward_names(engine: Engine) -> pd.DataFrame:
+@cached
+def _event_counts(engine: Engine) -> pd.DataFrame:
+    """Events by police only, other agencies only and both, per ward and month
+    (by_ward_month, with the agencies that reported) and per category, counted in one
+    set-based pass: the event flags come from SQL, never from a Python loop per event."""
     with engine.connect() as conn:
-        return pd.read_sql(text("SELECT code AS ward_code, name AS ward_name FROM wards"), conn)
+        return pd.read_sql(text(_EVENT_COUNTS), conn, params={"police": list(POLICE_TYPES)})
+
+
+def _with_estimates(table: pd.DataFrame) -> pd.DataFrame:
+    estimates = [
+        estimate(int(r.police_only + r.both), int(r.other_only + r.both), int(r.both))
+        for r in table.itertuples()
+    ]
+    table["estimated_total"] = [e.total for e in estimates]
+    table["interval_low"] = [e.interval[0] if e.interval else None for e in estimates]
+    table["interval_high"] = [e.interval[1] if e.interval else None for e in estimates]
+    table["enough_overlap"] = [e.enough_overlap for e in estimates]
+    return table
+
+
+_WARD_MONTH_COLUMNS = [
+    "ward_code", "ward_name", "month", "agencies", "police_only", "other_only",
+    "both", "estimated_total", "interval_low", "interval_high", "enough_overlap",
+]  # fmt: skip
 
 
 @cached
@@ -99,19 +130,17 @@ def completeness_by_ward_month(engine: Engine) -> pd.DataFrame:
     and the capture-recapture columns of geodata.stats.capture_recapture.source_overlap
     (estimates are withheld where the overlap is too small, nearly everywhere at this
     scale). Latest month first, then ward name."""
-    records = _event_records(engine)
-    if records.empty:
-        return pd.DataFrame(
-            columns=[
-                "ward_code", "ward_name", "month", "agencies", "police_only", "other_only",
-                "both", "estimated_total", "interval_low", "interval_high", "enough_overlap",
-            ]
-        )  # fmt: skip
-    table = source_overlap(records, ["ward_code", "ward_name", "month"])
-    table["agencies"] = table["agencies"].map(lambda a: ", ".join(a))
+    counts = _event_counts(engine)
+    table = counts[counts["by_ward_month"]].reset_index(drop=True)
+    if table.empty:
+        return pd.DataFrame(columns=_WARD_MONTH_COLUMNS)
+    counted = ["police_only", "other_only", "both"]
+    table = table[_WARD_MONTH_COLUMNS[:4] + counted].astype(dict.fromkeys(counted, "int64"))
+    table["agencies"] = table["agencies"].map(lambda a: ", ".join(sorted(a)))
+    table = _with_estimates(table)
     return table.sort_values(
         ["month", "ward_name", "ward_code"], ascending=[False, True, True], na_position="last"
-    ).reset_index(drop=True)
+    ).reset_index(drop=True)[_WARD_MONTH_COLUMNS]
 
 
 @cached
@@ -120,17 +149,15 @@ def capture_recapture_by_category(engine: Engine) -> pd.DataFrame:
     n2 (other agencies' events), m (both), seen, the Chapman estimate with its log
     interval, enough_overlap (False under MIN_OVERLAP events seen by both: no
     estimate) and the sentence to show. Over every loaded month and ward."""
-    records = _event_records(engine)
-    per_event = records.groupby("event_group").agg(
-        category=("category", "first"),
-        police=("is_police", "any"),
-        other=("is_police", lambda s: bool((~s).any())),
-    )
+    counts = _event_counts(engine)
+    per_category = counts[~counts["by_ward_month"]].sort_values("category")
+    columns = ["police_only", "other_only", "both"]
+    groups = [(ALL_CATEGORIES, per_category[columns].sum())]
+    groups += [(r["category"], r[columns]) for _, r in per_category.iterrows()]
     rows = []
-    groups = [(ALL_CATEGORIES, per_event)] + list(per_event.groupby("category"))
-    for category, events in groups:
-        n1, n2 = int(events["police"].sum()), int(events["other"].sum())
-        result = estimate(n1, n2, int((events["police"] & events["other"]).sum()))
+    for category, c in groups:
+        both = int(c["both"])
+        result = estimate(int(c["police_only"]) + both, int(c["other_only"]) + both, both)
         rows.append(
             {
                 "category": category,

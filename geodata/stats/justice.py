@@ -30,7 +30,13 @@ STAGES: tuple[str, ...] = CHAIN + OUTCOMES
 OPEN: frozenset[str] = frozenset(CHAIN)
 # How far along the chain a status shows the case went (outcomes outside the court
 # path say nothing about how far it got).
-_RANK = {"reported": 0, "under_investigation": 1, "in_court": 2, "convicted": 2, "acquitted": 2}
+CHAIN_RANK = {
+    "reported": 0,
+    "under_investigation": 1,
+    "in_court": 2,
+    "convicted": 2,
+    "acquitted": 2,
+}
 STAGE_LABELS = {
     "reported": "Reported",
     "under_investigation": "Under investigation",
@@ -53,7 +59,7 @@ def _ordered(history: pd.DataFrame) -> pd.DataFrame:
 def _reach(cases: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """Per case: the furthest chain rank reached and the last status seen."""
     h = _ordered(history)
-    rank = h.assign(rank=h["status"].map(_RANK)).groupby("incident_id")["rank"].max()
+    rank = h.assign(rank=h["status"].map(CHAIN_RANK)).groupby("incident_id")["rank"].max()
     last = h.groupby("incident_id")["status"].last()
     out = cases[["incident_id"]].copy()
     out["rank"] = out["incident_id"].map(rank).fillna(0).astype(int)
@@ -79,6 +85,14 @@ def funnel(cases: pd.DataFrame, history: pd.DataFrame, by: Sequence[str] = ()) -
         counts = flags.groupby(by, sort=True, dropna=False)[list(STAGES)].sum().reset_index()
     else:
         counts = flags[list(STAGES)].sum().to_frame().T
+    return funnel_from_counts(counts, by)
+
+
+def funnel_from_counts(counts: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """The funnel's long table from one row per group (columns *by and one count per
+    stage), as `funnel` returns it; the query layer counts in SQL and ends here."""
+    by = list(by)
+    counts = counts.copy()
     counts["_reported"] = counts["reported"].astype(float)
     long = counts.melt(
         id_vars=[*by, "_reported"], value_vars=list(STAGES), var_name="stage", value_name="cases"
@@ -160,7 +174,7 @@ def stage_entries(cases: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     Reported = the case's report date; a chain stage = the first status at or past
     it; an outcome = the first time that status was seen."""
     h = _ordered(history)
-    h = h.assign(rank=h["status"].map(_RANK))
+    h = h.assign(rank=h["status"].map(CHAIN_RANK))
     frames = [
         pd.DataFrame(
             {
@@ -197,8 +211,13 @@ def period_change(
         inside = entries[(when >= start) & (when <= end)]
         return inside.groupby("stage").size().reindex(list(STAGES), fill_value=0)
 
-    table = pd.DataFrame({"stage": list(STAGES), "before": counted(before).to_numpy(),
-                          "after": counted(after).to_numpy()})  # fmt: skip
+    return change_table(counted(before).to_numpy(), counted(after).to_numpy())
+
+
+def change_table(before: Sequence[int], after: Sequence[int]) -> pd.DataFrame:
+    """stage, before, after, change_pct from the counts entering each of STAGES."""
+    table = pd.DataFrame({"stage": list(STAGES), "before": np.asarray(before, dtype=np.int64),
+                          "after": np.asarray(after, dtype=np.int64)})  # fmt: skip
     with np.errstate(invalid="ignore", divide="ignore"):
         table["change_pct"] = np.where(
             table["before"] > 0, (table["after"] - table["before"]) / table["before"] * 100, np.nan
