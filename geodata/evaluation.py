@@ -19,21 +19,24 @@ whether a lighting action covers it, and the dark hot spots with no light planne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from geodata.cache import cached
 from geodata.errors import ObservatoryError
 from geodata.h3grid import to_hex
 from geodata.queries import actions as queries
+from geodata.queries import after_dark as after_dark_queries
 from geodata.queries.maps import date_bounds
 from geodata.stats.after_dark import (
     MIN_COUNT,
     MIN_SHARE,
-    after_dark_lens,
     dark_hotspots_unlit,
     dark_probability,
+    shares_from_sums,
+    with_lighting,
 )
 from geodata.stats.impact import ImpactResult
 from geodata.stats.impact_areas import (
@@ -250,6 +253,7 @@ class AfterDark:
     unlit: pd.DataFrame
 
 
+@cached
 def after_dark_for_area(
     engine,
     start: date,
@@ -259,15 +263,18 @@ def after_dark_for_area(
     light_reach_m: float = 0.0,
     min_count: int = MIN_COUNT,
     min_share: float = MIN_SHARE,
+    min_known: float = 0.0,
 ) -> AfterDark:
     """The after-dark lens from `start` to `end` (whole days, inclusive) in
-    `ward_codes` (empty: everywhere). A lighting action that is planned, under way or
-    done covers the cells its geometry touches, widened by `light_reach_m`."""
-    incidents = queries.evaluation_incidents(
-        engine, start, end + timedelta(days=1), None, tuple(categories), tuple(ward_codes)
+    `ward_codes` (empty: everywhere), over the cells with at least `min_known`
+    incidents of known time (a national map leaves out the many cells too thin to
+    colour). A lighting action that is planned, under way or done covers the cells
+    its geometry touches, widened by `light_reach_m`. Cached per data version."""
+    sums = after_dark_queries.cell_darkness(
+        engine, start, end, tuple(categories), tuple(ward_codes), float(min_known)
     )
-    dark = dark_probability(incidents) if len(incidents) else np.zeros(0)
+    overall = float(sums["overall"].iloc[0]) if len(sums) else np.nan
     lighting = queries.lighting_cells(engine, float(light_reach_m))
-    lens = after_dark_lens(incidents["cell"].to_numpy(np.int64), dark, lighting)
+    lens = with_lighting(shares_from_sums(sums, overall), lighting)
     lens.insert(1, "hex", [to_hex(c) for c in lens["cell"]])
     return AfterDark(lens, dark_hotspots_unlit(lens, min_count, min_share))

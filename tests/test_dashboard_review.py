@@ -149,6 +149,62 @@ def test_resolving_the_top_text_re_places_all_its_rows(dash_duo, demo_run):
     assert dash_duo.get_logs() == []
 
 
+def _far_place(engine, offered: set[str]) -> tuple[int, str, str, str]:
+    """A gazetteer place not offered for the text (id, name, ward name, and a piece of
+    its name from inside it that no other place's name or alias holds)."""
+    with engine.connect() as conn:
+        places = conn.execute(
+            text(
+                "SELECT p.id, p.name, w.name, array_to_string(p.aliases, ' ') FROM places p "
+                "JOIN wards w ON w.code = p.ward_code ORDER BY p.id"
+            )
+        ).all()
+    for place_id, name, ward, _ in places:
+        piece = name[1:6].lower()
+        others = [f"{n} {a}".lower() for i, n, _, a in places if i != place_id]
+        if f"place:{place_id}" in offered or len(piece.strip()) < 5:
+            continue
+        if not any(piece in other for other in others):
+            return place_id, name, ward, piece
+    raise AssertionError("the demo gazetteer has a place with a name of its own")
+
+
+def test_typing_part_of_a_place_name_offers_it_and_saving_places_the_text_there(dash_duo, demo_run):
+    from dashboard.callbacks.review import search_options
+
+    engine, _ = demo_run
+    top = review.review_queue.uncached(engine).iloc[0].to_dict()
+    value = text_value(top["location_text"], top["ward_text"])
+    own = search_options(engine, "", None, [], value)
+    place_id, name, ward, piece = _far_place(engine, {o["value"] for o in own})
+    label = f"{name}, {ward} ward"
+    # Without a browser: the search finds it, an option already chosen stays offered,
+    # and a single letter or an unknown name offers the text's own choices only.
+    found = search_options(engine, piece.upper(), own[0]["value"], own, value)
+    assert [o["label"] for o in found if o["value"] == f"place:{place_id}"] == [label]
+    assert own[0]["value"] in [o["value"] for o in found]
+    assert len(search_options(engine, "a", None, own, value)) == len(own)
+    assert search_options(engine, "zzqx no such place", None, own, value) == []
+
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/review")
+    dash_duo.wait_for_contains_text(f"#{ids.REV_CURRENT}", f"{top['records']:,} records", 90)
+    dash_duo.wait_for_element(f"#{ids.REV_MAP} .js-plotly-plot", timeout=30)
+    dash_duo.find_element(f"#{ids.REV_SUGGESTION}").click()
+    menu = dash_duo.wait_for_element(".dash-dropdown-options", timeout=10)
+    assert label not in menu.text, "the whole gazetteer is not sent up front"
+    dash_duo.find_element(".dash-dropdown-search").send_keys(piece)
+    dash_duo.wait_for_contains_text(".dash-dropdown-options", label, timeout=30)
+    (option,) = [o for o in dash_duo.find_elements(".dash-dropdown-option") if o.text == label]
+    option.click()
+    dash_duo.wait_for_contains_text(f"#{ids.REV_SUGGESTION}", name, timeout=10)
+    dash_duo.find_element(f"#{ids.REV_SAVE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.REV_MESSAGE}", "records re-placed", timeout=60)
+    after = _rows_with_key(engine, normalise_place(top["alias_text"]))
+    assert len(after) >= top["records"] and (after.place_id == place_id).all()
+    assert dash_duo.get_logs() == []
+
+
 def test_links_and_completeness_pages_confirm_and_estimate(dash_duo, demo_run):
     from dashboard.callbacks.links import GROUPS_SHOWN
     from geodata.queries import linkage

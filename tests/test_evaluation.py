@@ -11,6 +11,7 @@ import json
 from datetime import date
 
 import h3
+import pandas as pd
 import pytest
 
 from etl.demo import load_demo, load_truth
@@ -109,3 +110,17 @@ def test_after_dark_lens_knows_the_light(demo):
     assert home not in set(lens.unlit["cell"])
     assert (lens.unlit["share"] > 0.6).all() and (lens.unlit["known"] >= 10).all()
     assert not lens.unlit["lit"].any()
+
+
+def test_a_thinned_lens_keeps_the_shares_of_the_whole_area(demo):
+    # The national map leaves out cells with few incidents of known time; their
+    # incidents still count in the share over the area that `lift` compares with.
+    engine, _, _ = demo
+    args = (engine, date(2024, 3, 1), date(2025, 2, 28))
+    whole = after_dark_for_area(*args).lens.set_index("cell")
+    thin = after_dark_for_area(*args, min_known=5).lens.set_index("cell")
+    assert 0 < len(thin) < len(whole) and (thin["known"] >= 5).all()
+    assert set(whole.index[whole["known"] >= 5]) == set(thin.index)
+    columns = ["incidents", "known", "after_dark", "share", "lift", "lit"]
+    pd.testing.assert_frame_equal(thin[columns], whole.loc[thin.index, columns])
+    assert thin["after_dark"].is_monotonic_decreasing

@@ -5,11 +5,14 @@ columns, and the evaluation's verdicts, tables and maps."""
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 
 import h3
 import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from dash import html
 
@@ -253,6 +256,7 @@ def test_areas_map_and_lens_map_draw_their_cells():
     fig = eval_figures.areas_map(
         {"target": [home], "ring": ring, "control": control}, _frame(), None
     )
+    fig = go.Figure(json.loads(pio.json.to_json_plotly(fig)))  # as the browser gets it
     hexes = fig.data[0]
     assert list(hexes.z) == [0] + [1] * 6 + [2] * 3
     assert len(hexes.geojson["features"]) == 10
@@ -271,6 +275,7 @@ def test_areas_map_and_lens_map_draw_their_cells():
         }
     )
     fig = eval_figures.lens_map(lens, lens.iloc[:1], _frame().iloc[:1], None)
+    fig = go.Figure(json.loads(pio.json.to_json_plotly(fig)))
     assert list(fig.data[0].locations) == [home, ring[0]]  # no known time: not coloured
     assert list(fig.data[0].z) == [4, 0]
     outline = fig.layout.map.layers[-1]

@@ -123,7 +123,7 @@ def evaluation_outputs(engine, values, opts: AppOptions) -> tuple:
     figure = figures.areas_map(
         result["areas"],
         queries.actions_frame(engine),
-        wards.ward_outlines_geojson(engine),
+        wards.ward_lines_geojson(engine),
         style=opts.map_style,
     )
     notes = [html.Li(n) for n in result["notes"]]
@@ -144,11 +144,17 @@ def lens_outputs(engine, categories, opts: AppOptions) -> tuple:
         return "No incidents loaded yet.", figures.empty_map(), []
     allowed = filters.allowed_categories(public=False)
     categories = filters.parse_categories(categories or [], allowed)
-    lens = after_dark_for_area(engine, last - timedelta(days=LENS_DAYS - 1), last, categories)
+    lens = after_dark_for_area(
+        engine,
+        last - timedelta(days=LENS_DAYS - 1),
+        last,
+        tuple(categories),
+        min_known=figures.LENS_MIN_KNOWN,
+    )
     lights = queries.actions_frame(engine)
     lights = lights[lights["kind"] == "lighting"]
     figure = figures.lens_map(
-        lens.lens, lens.unlit, lights, wards.ward_outlines_geojson(engine), style=opts.map_style
+        lens.lens, lens.unlit, lights, wards.ward_lines_geojson(engine), style=opts.map_style
     )
     return "", figure, figures.unlit_table(lens.unlit)
 

@@ -16,6 +16,8 @@ from geodata.gazetteer.store import add_alias, add_place
 from geodata.queries import review, wards
 
 NEARBY_PLACES = 30
+SEARCH_LIMIT = 50
+SEARCH_MIN_CHARS = 2
 NEW_POINT_TRACE = 2  # the clicked point's trace on the review map
 
 
@@ -68,6 +70,27 @@ def _nearby(engine, row: dict) -> list[dict]:
         return []
     near = review.places_near(engine, *centre, limit=NEARBY_PLACES)
     return review_figures.nearby_choices(near, exclude=[s["value"] for s in row["suggestions"]])
+
+
+def _choices(suggestions: list[dict], nearby: list[dict]) -> list[dict]:
+    return [{"label": s["label"], "value": s["value"]} for s in [*suggestions, *nearby]]
+
+
+def search_options(
+    engine, typed: str | None, chosen: str | None, offered: list[dict], value: str | None
+) -> list[dict]:
+    """The suggestion dropdown's options for what the reviewer typed: the text's own
+    suggestions and nearby places, and up to SEARCH_LIMIT gazetteer places named like
+    it (searched here: the whole gazetteer is too large to send). Fewer than
+    SEARCH_MIN_CHARS typed: the text's own choices again."""
+    row = _queue_row(engine, value)
+    own = _choices(list(row["suggestions"]), _nearby(engine, row)) if row else []
+    typed = (typed or "").strip()
+    if len(typed) < SEARCH_MIN_CHARS:
+        kept = [o for o in offered if o["value"] == chosen and o not in own]
+        return own + kept
+    matches = review.places_matching(engine, typed, SEARCH_LIMIT)
+    return review_figures.search_choices(matches, [*own, *offered], typed, chosen, SEARCH_LIMIT)
 
 
 def _user_name() -> str:
@@ -124,19 +147,35 @@ def register(app: dash.Dash, opts: AppOptions) -> None:  # noqa: C901 (one closu
     def show_text(value):
         engine = get_engine()
         row = _queue_row(engine, value)
-        outlines = wards.ward_outlines_geojson(engine)
-        if row is None:
-            figure = review_figures.review_map([], [], outlines, style=opts.map_style)
+        if row is None:  # nothing to place: no outlines to send either
+            figure = review_figures.review_map([], [], None, style=opts.map_style)
             return [], None, "", figure, []
         suggestions = list(row["suggestions"])
         nearby = _nearby(engine, row)
-        options = [{"label": s["label"], "value": s["value"]} for s in [*suggestions, *nearby]]
+        options = _choices(suggestions, nearby)
+        bounds = review_figures.outline_bounds(suggestions, nearby)
+        outlines = (
+            wards.ward_lines_geojson(engine)
+            if bounds is None
+            else review.ward_lines_near(engine, bounds)
+        )
         figure = review_figures.review_map(
             suggestions, nearby, outlines, style=opts.map_style, revision=value
         )
         current = f"Its {row['records']:,} records now: {review_figures.placement_text(row)}."
         attribution = components.attribution_text(wards.ward_attributions(engine))
         return options, None, current, figure, attribution
+
+    @app.callback(
+        Output(ids.REV_SUGGESTION, "options", allow_duplicate=True),
+        Input(ids.REV_SUGGESTION, "search_value"),
+        State(ids.REV_SUGGESTION, "value"),
+        State(ids.REV_SUGGESTION, "options"),
+        State(ids.REV_TEXT, "value"),
+        prevent_initial_call=True,
+    )
+    def search_places(typed, chosen, offered, value):
+        return search_options(get_engine(), typed, chosen, offered or [], value)
 
     @app.callback(
         Output(ids.REV_SUGGESTION, "value", allow_duplicate=True),

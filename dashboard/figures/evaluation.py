@@ -190,9 +190,10 @@ def areas_map(
     *,
     style: str = "white-bg",
     height_px: int = 520,
-) -> go.Figure:
+) -> dict:
     """Target, ring and control cells (hex ids in `areas`) in their colours, the
-    action (and any other mapped action) drawn above, ward outlines."""
+    action (and any other mapped action) drawn above, ward outlines (polygons or
+    lines). The plain figure dict Dash sends (see `_map`)."""
     names = list(AREA_COLOURS)
     locations, z, text = [], [], []
     for i, name in enumerate(names):
@@ -201,9 +202,6 @@ def areas_map(
             z.append(i)
             text.append(AREA_LABELS[name])
     trace = go.Choroplethmap(
-        locations=locations,
-        z=z,
-        text=text,
         colorscale=stepped_scale([AREA_COLOURS[n] for n in names]),
         zmin=-0.5,
         zmax=len(names) - 0.5,
@@ -217,31 +215,43 @@ def areas_map(
         hovertemplate="%{text}<extra></extra>",
         name="areas",
     )
-    cells = map_figures.hex_geojson(_cells(locations))
-    return _map(trace, cells, actions, outlines, style, height_px, "evaluation-map")
+    cells = map_figures.hex_shapes(_cells(locations))
+    figure = _map(trace, cells, actions, outlines, style, height_px, "evaluation-map")
+    figure["data"][0].update(locations=cells.ids, z=z, text=text)
+    return figure
 
 
 def _cells(hex_ids: Sequence[str]) -> list[int]:
     return [from_hex(h) for h in hex_ids]
 
 
-def _map(trace, cells, actions, outlines, style, height_px, revision) -> go.Figure:
+_EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+def _map(trace, cells, actions, outlines, style, height_px, revision, extra=()) -> dict:
+    """The map as a plain figure dict: plotly builds it with empty shapes, which are
+    put in place afterwards (`map_figures.with_shapes`). Plotly validates and copies
+    every GeoJSON it is given: a national ward outline layer cost seconds that way.
+    `extra`: line layers (dicts with their `source`) drawn above the ward outlines."""
     fig = go.Figure(trace)
-    fig.data[0].geojson = cells
     has_outlines = bool(outlines and outlines.get("features"))
-    bounds = map_figures.hex_bounds(cells) or (
-        map_figures.geojson_bounds(outlines) if has_outlines else None
-    )
+    bounds = cells.bounds or (map_figures.geojson_bounds(outlines) if has_outlines else None)
     centre, zoom = map_figures.view_for_bounds(
         bounds or map_figures.KENYA_BOUNDS, height_px=height_px
     )
     theme.apply(fig)
-    layers = [map_figures.ward_layer(outlines)] if has_outlines else []
+    layers = [map_figures.ward_layer(_EMPTY)] if has_outlines else []
+    layers += [{**layer, "source": _EMPTY} for layer in extra]
     fig.update_layout(
         map={"style": style, "center": centre, "zoom": zoom, "layers": layers},
         uirevision=revision,
     )
-    return action_figures.add_action_overlay(fig, actions)
+    figure = action_figures.add_action_overlay(fig, actions).to_plotly_json()
+    map_figures.with_shapes(figure, cells.geojson, outlines)
+    placed = figure["layout"]["map"].get("layers", [])[len(layers) - len(extra) :]
+    for layer, wanted in zip(placed, extra, strict=True):
+        layer["source"] = wanted["source"]
+    return figure
 
 
 def lens_map(
@@ -252,21 +262,14 @@ def lens_map(
     *,
     style: str = "white-bg",
     height_px: int = 560,
-) -> go.Figure:
+) -> dict:
     """Cells with at least LENS_MIN_KNOWN incidents of known time coloured by their
     share after dark, the dark hot spots with no light planned outlined thick in black, and the
-    lighting actions drawn above."""
+    lighting actions drawn above. The plain figure dict Dash sends (see `_map`)."""
     shown = lens[lens["known"] >= LENS_MIN_KNOWN]
     bins = pd.cut(shown["share"], LENS_BINS, right=False, labels=False).fillna(0).astype(int)
     labels = ["under 40 %", "40–50 %", "50–60 %", "60–70 %", "70 % or more"]
     trace = go.Choroplethmap(
-        locations=shown["hex"].tolist(),
-        z=bins.tolist(),
-        text=[
-            f"{share:.0%} after dark of {known:,.0f} with a time"
-            + (" · not lit" if not lit else "")
-            for share, known, lit in zip(shown["share"], shown["known"], shown["lit"], strict=True)
-        ],
         colorscale=stepped_scale(list(LENS_COLOURS)),
         zmin=-0.5,
         zmax=len(LENS_COLOURS) - 0.5,
@@ -281,21 +284,25 @@ def lens_map(
         hovertemplate="%{text}<extra></extra>",
         name="after dark",
     )
-    cells = map_figures.hex_geojson(_cells(shown["hex"].tolist()))
-    fig = _map(trace, cells, lights, outlines, style, height_px, "lens-map")
-    unlit_cells = map_figures.hex_geojson(_cells(unlit["hex"].tolist()))
-    layers = list(fig.layout.map.layers or [])
-    layers.append(
-        {
-            "sourcetype": "geojson",
-            "source": unlit_cells,
-            "type": "line",
-            "color": UNLIT_COLOUR,
-            "line": {"width": 4},
-        }
+    cells = map_figures.hex_shapes(_cells(shown["hex"]))
+    unlit_layer = {
+        "sourcetype": "geojson",
+        "source": map_figures.hex_shapes(_cells(unlit["hex"])).geojson,
+        "type": "line",
+        "color": UNLIT_COLOUR,
+        "line": {"width": 4},
+    }
+    figure = _map(trace, cells, lights, outlines, style, height_px, "lens-map", [unlit_layer])
+    figure["data"][0].update(
+        locations=cells.ids,
+        z=bins.tolist(),
+        text=[
+            f"{share:.0%} after dark of {known:,.0f} with a time"
+            + (" · not lit" if not lit else "")
+            for share, known, lit in zip(shown["share"], shown["known"], shown["lit"], strict=True)
+        ],
     )
-    fig.update_layout(map={"layers": layers})
-    return fig
+    return figure
 
 
 def unlit_table(unlit: pd.DataFrame, top: int = 10) -> html.Table | html.P:

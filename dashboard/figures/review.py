@@ -27,6 +27,7 @@ SUGGESTED_SIZE = 18
 NEARBY_SIZE = 11
 TABLE_ROWS = 40
 PLACE_ZOOM_SPAN = 0.03  # degrees around the places shown (about 3 km)
+OUTLINE_PAD = 0.1  # degrees of ward outlines around them (about 11 km)
 
 
 def _places_trace(places: Sequence[dict], name: str, colour: str, size: int) -> go.Scattermap:
@@ -47,6 +48,51 @@ def _bounds(points: Sequence[tuple[float, float]]) -> tuple[float, float, float,
     lons = [p[1] for p in points]
     pad = PLACE_ZOOM_SPAN / 2
     return min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad
+
+
+def outline_bounds(
+    suggestions: Sequence[dict], nearby: Sequence[dict], pad: float = OUTLINE_PAD
+) -> tuple[float, float, float, float] | None:
+    """The area whose ward outlines the map draws: the places shown, widened by `pad`
+    degrees each way so panning around them still shows wards. None without a point."""
+    points = [(p["lat"], p["lon"]) for p in [*suggestions, *nearby] if p.get("lat") is not None]
+    if not points:
+        return None
+    west, south, east, north = _bounds(points)
+    return west - pad, south - pad, east + pad, north + pad
+
+
+def search_choices(
+    matches: pd.DataFrame, offered: Sequence[dict], typed: str, chosen: str | None, limit: int
+) -> list[dict]:
+    """Dropdown options while the reviewer types: the choices already offered whose
+    label contains `typed`, then gazetteer places named like it (rows of
+    geodata.queries.review.places_matching), at most `limit`, and always the chosen
+    option so the dropdown keeps showing it."""
+    wanted = typed.strip().lower()
+    options = [
+        {"label": o["label"], "value": o["value"]}
+        for o in offered
+        if wanted in str(o["label"]).lower()
+    ]
+    options += [
+        {
+            "label": f"{row.name}, {row.ward_name or 'no'} ward",
+            "value": f"place:{row.id}",
+            # The dropdown filters what it is sent by this text too: a place found by
+            # one of its aliases must not be hidden for not having it in its label.
+            "search": f"{row.name}, {row.ward_name or 'no'} ward; {row.aliases or ''}",
+        }
+        for row in matches.itertuples()
+    ]
+    unique: dict[str, dict] = {}
+    for option in options:
+        unique.setdefault(option["value"], option)
+    shown = list(unique.values())[:limit]
+    if chosen and chosen not in {o["value"] for o in shown}:
+        kept = [o for o in offered if o["value"] == chosen]
+        shown += [{"label": o["label"], "value": o["value"]} for o in kept]
+    return shown
 
 
 def nearby_choices(nearby: pd.DataFrame, exclude: Sequence[str] = ()) -> list[dict]:

@@ -152,3 +152,66 @@ def ward_centre(engine: Engine, ward_code: str) -> tuple[float, float] | None:
             {"c": ward_code},
         ).one_or_none()
     return None if row is None else (float(row[0]), float(row[1]))
+
+
+def _like_pattern(typed: str) -> str:
+    """`typed` as an ILIKE pattern matching it anywhere, its wildcards taken literally."""
+    escaped = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@cached
+def places_matching(engine: Engine, typed: str, limit: int = 50) -> pd.DataFrame:
+    """Gazetteer places whose name or an alias contains `typed` (any case): id, name,
+    kind, ward_name, lat, lon, aliases (joined by "; "); names starting with it
+    first, then shorter names. For the reviewer's search box: the gazetteer is too
+    large to send whole."""
+    typed = " ".join(typed.split())
+    if not typed:
+        return pd.DataFrame(columns=["id", "name", "kind", "ward_name", "lat", "lon", "aliases"])
+    with engine.connect() as conn:
+        return pd.read_sql(
+            text(
+                "SELECT p.id, p.name, p.kind, w.name AS ward_name, ST_Y(p.geom) AS lat, "
+                "ST_X(p.geom) AS lon, array_to_string(p.aliases, '; ') AS aliases "
+                "FROM places p LEFT JOIN wards w ON w.code = p.ward_code "
+                "WHERE p.name ILIKE :pattern "
+                "   OR EXISTS (SELECT 1 FROM unnest(p.aliases) a WHERE a ILIKE :pattern) "
+                "ORDER BY p.name NOT ILIKE :prefix, length(p.name), p.name, p.id LIMIT :limit"
+            ),
+            conn,
+            params={
+                "pattern": _like_pattern(typed),
+                "prefix": _like_pattern(typed)[1:],
+                "limit": int(limit),
+            },
+        )
+
+
+# The ward boundaries around a view, clipped to it: the review map shows a few
+# kilometres, and the national outline layer weighed hundreds of kilobytes.
+_LINES_NEAR = text(
+    """
+    WITH view AS (SELECT ST_MakeEnvelope(:west, :south, :east, :north, 4326) AS env)
+    SELECT json_build_object(
+        'type', 'FeatureCollection',
+        'features', coalesce(json_agg(json_build_object(
+            'type', 'Feature',
+            'id', w.code,
+            'properties', json_build_object('name', w.name),
+            'geometry', ST_AsGeoJSON(ST_Intersection(ST_Boundary(w.geom), view.env), 5)::json
+        ) ORDER BY w.code), '[]'::json)
+    )
+    FROM wards w, view WHERE w.geom && view.env
+    """
+)
+
+
+@cached
+def ward_lines_near(engine: Engine, bounds: tuple[float, float, float, float]) -> dict:
+    """Ward boundaries inside `bounds` (west, south, east, north) as line features."""
+    west, south, east, north = (float(b) for b in bounds)
+    with engine.connect() as conn:
+        return conn.execute(
+            _LINES_NEAR, {"west": west, "south": south, "east": east, "north": north}
+        ).scalar_one()

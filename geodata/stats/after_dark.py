@@ -66,10 +66,17 @@ def after_dark_shares(cells: np.ndarray, after_dark: np.ndarray) -> pd.DataFrame
     table = frame.groupby("cell", as_index=False).agg(
         incidents=("known", "size"), known=("known", "sum"), after_dark=("after_dark", "sum")
     )
+    return shares_from_sums(table, dark[known].mean() if known.any() else np.nan)
+
+
+def shares_from_sums(table: pd.DataFrame, overall: float) -> pd.DataFrame:
+    """`after_dark_shares`' table from per-cell sums already made (columns cell,
+    incidents, known, after_dark; geodata.queries.after_dark sums them in the
+    database) and `overall`, the after-dark share over every incident of known time."""
+    table = table[["cell", "incidents", "known", "after_dark"]].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
         table["share"] = table["after_dark"] / table["known"].where(table["known"] > 0)
-    overall = dark[known].mean() if known.any() else np.nan
-    table["lift"] = table["share"] / overall if overall else np.nan
+    table["lift"] = table["share"] / overall if overall and not np.isnan(overall) else np.nan
     return table.sort_values("cell").sort_values("after_dark", ascending=False, kind="mergesort")
 
 
@@ -77,7 +84,13 @@ def after_dark_lens(
     cells: np.ndarray, after_dark: np.ndarray, lighting: Iterable[Collection[int]], reach: int = 0
 ) -> pd.DataFrame:
     """`after_dark_shares` with a boolean column `lit`: a lighting action covers it."""
-    table = after_dark_shares(cells, after_dark)
+    return with_lighting(after_dark_shares(cells, after_dark), lighting, reach)
+
+
+def with_lighting(
+    table: pd.DataFrame, lighting: Iterable[Collection[int]], reach: int = 0
+) -> pd.DataFrame:
+    """A shares table with a boolean column `lit`: a lighting action covers the cell."""
     covered = lit_cells(lighting, reach)
     table["lit"] = table["cell"].isin(list(covered))
     return table.reset_index(drop=True)
