@@ -188,8 +188,13 @@ def _hotspots(engine: Engine, scope: Scope, style: str) -> AgendaItem:
         top_cells=top["h3"].tolist(),
         style=style,
     )
+    found = analytics.cell_wards(
+        engine, HEX_RESOLUTION, tuple(int(c) for c in top["h3"]), first, last, *scope.args()
+    )
+    # A cell can straddle a boundary: it is named for the ward most of it falls in.
+    busiest = found.drop_duplicates("cell").set_index("cell")["name"].to_dict()
     cell_rows = tuple(
-        Row(f"{rank}. Hexagon in {_cell_ward(engine, scope, first, last, cell)}", _whole(n))
+        Row(f"{rank}. Hexagon in {busiest.get(int(cell), 'no ward')}", _whole(n))
         for rank, (cell, n) in enumerate(zip(top["h3"], top["count"], strict=True), start=1)
     )
     ward_rows = tuple(
@@ -208,13 +213,6 @@ def _hotspots(engine: Engine, scope: Scope, style: str) -> AgendaItem:
         ),
         shows_wards=True,
     )
-
-
-def _cell_ward(engine: Engine, scope: Scope, first: date, last: date, cell: int) -> str:
-    """The ward most of a cell's incidents fall in (a cell can straddle a boundary)."""
-    found = analytics.ward_counts(engine, first, last, *scope.args(), int(cell))
-    found = found[found["count"] > 0].sort_values(["count", "name"], ascending=[False, True])
-    return str(found["name"].iloc[0]) if len(found) else "no ward"
 
 
 def _clock(engine: Engine, scope: Scope) -> AgendaItem:
@@ -269,7 +267,8 @@ def _changes(engine: Engine, scope: Scope) -> AgendaItem:
         return analytics.ward_counts(engine, a, b, *scope.args()).set_index("ward_code")["count"]
 
     by_category = change_table(categories(first, last), categories(prev_first, prev_last), LABELS)
-    names = analytics.ward_counts(engine, None, None).set_index("ward_code")["name"].to_dict()
+    table = wards.ward_table(engine)
+    names = dict(zip(table["code"], table["name"], strict=True))
     by_ward = change_table(ward_series(first, last), ward_series(prev_first, prev_last), names)
     by_ward = by_ward[by_ward["current"] + by_ward["previous"] > 0].head(TOP_N)
     fig = meeting_figures.change_bars(

@@ -145,6 +145,11 @@ def test_a_meeting_on_the_hot_spot_map_clock_and_trends(dash_duo, demo):
     dash_duo.wait_for_text_to_equal(f"#{ids.TREND_RECENT}", f"{recent:,}", timeout=30)
     dash_duo.wait_for_text_to_equal(f"#{ids.TREND_YTD}", f"{ytd:,}")
     dash_duo.wait_for_element(f"#{ids.TREND_COMPSTAT}-table", timeout=20)
+    # The table's rows are sent as plain elements: they render as rows all the same.
+    rows = dash_duo.find_elements(f"#{ids.TREND_COMPSTAT}-table tbody tr")
+    assert len(rows) >= 2 and rows[-1].get_attribute("class") == "total"
+    assert rows[-1].find_elements("css selector", "td")[0].text == "All wards"
+    assert len(rows[0].find_elements("css selector", "td.number")) == 6
 
     # Clearing the focus brings the whole area back.
     dash_duo.find_element(f"#{ids.FILTER_FOCUS_CLEAR}").click()

@@ -7,7 +7,9 @@ from datetime import date
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
+from geodata.cache import bump_version
 from geodata.h3grid import points_to_cell_columns
 from geodata.queries import maps
 from tests.test_dashboard_map import LAST_DAY, _load, _template_rows
@@ -49,6 +51,33 @@ def test_reads_agree_with_the_rows_that_were_loaded(loaded):
         _expected(start, end)["category"].value_counts().to_dict()
     )
     assert maps.date_bounds(loaded)[1] == LAST_DAY
+
+
+def test_headlines_count_incidents_with_no_place_or_no_ward(loaded):
+    """One read gives every headline: unplaced incidents count but are not placed,
+    incidents with no ward count but add no ward; categories largest first."""
+    with loaded.begin() as conn:
+        conn.execute(text("UPDATE incidents SET geom = NULL WHERE id % 5 = 0"))
+        conn.execute(text("UPDATE incidents SET ward_code = NULL WHERE id % 7 = 0"))
+        bump_version(conn)
+    start, end = date(2024, 1, 1), date(2024, 3, 31)
+    numbers = maps.headline_numbers(loaded, start, end)
+    with loaded.connect() as conn:
+        want = conn.execute(
+            text(
+                "SELECT count(*), count(DISTINCT ward_code), count(geom), "
+                "count(*) FILTER (WHERE ward_code IS NULL) FROM incidents "
+                "WHERE occurred_from >= :start AND occurred_from < :after"
+            ),
+            {"start": start, "after": date(2024, 4, 1)},
+        ).one()
+    assert 0 < numbers["placed"] < numbers["incidents"] and want[3] > 0
+    assert (numbers["incidents"], numbers["wards"], numbers["placed"]) == tuple(want[:3])
+    counts = _expected(start, end)["category"].value_counts().to_dict()
+    by_category = maps.category_counts(loaded, start, end)
+    assert list(zip(by_category["category"], by_category["count"], strict=True)) == sorted(
+        counts.items(), key=lambda item: (-item[1], item[0])
+    )
 
 
 def test_reads_of_an_empty_database_say_so(empty_db):

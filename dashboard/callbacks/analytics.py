@@ -12,11 +12,12 @@ from dashboard import auth, filter_bar, ids
 from dashboard.figures import clock as clock_figures
 from dashboard.figures import trends as trend_figures
 from dashboard.options import AppOptions
+from dashboard.payload import plain
 from geodata.cache import cached
 from geodata.categories import LABELS
 from geodata.db import get_engine
 from geodata.queries import analytics, comparisons, maps, wards
-from geodata.stats.trends import monthly_counts
+from geodata.stats.trends import month_coverage, monthly_counts, paced_counts
 
 
 def _view(values, opts: AppOptions):
@@ -37,16 +38,11 @@ def _card(label: str, value: str, value_id: str, note: str = "") -> html.Div:
     )
 
 
-def plain(output):
-    """A figure as the plain dict Dash sends (orjson serialises it without plotly's
-    validators); anything else unchanged."""
-    return output.to_plotly_json() if hasattr(output, "to_plotly_json") else output
-
-
 @cached
 def clock_payload(engine, args: tuple) -> tuple:
     """The clock page's outputs for filters given as sorted (key, value) pairs, kept
-    per data version: building plotly figures costs more than the reads."""
+    per data version as plain JSON: building plotly figures costs more than the
+    reads, and plain outputs are serialised by orjson (dashboard.payload)."""
     return tuple(plain(o) for o in clock_outputs(engine, dict(args)))
 
 
@@ -95,7 +91,9 @@ def trend_outputs(engine, args: dict) -> tuple:
     """The trends page's two trend figures, comparison cards and CompStat table."""
     start, end = args.pop("start"), args.pop("end")
     if end is None:
-        empty = pd.DataFrame({"month": pd.Series([], "datetime64[ns]"), "group": [], "count": []})
+        empty = pd.DataFrame(
+            {"month": pd.Series([], dtype="datetime64[ns]"), "group": [], "count": []}
+        )
         figure = trend_figures.monthly_lines(empty)
         return figure, figure, [], html.P("No incidents loaded yet.")
     figures = []
@@ -104,20 +102,34 @@ def trend_outputs(engine, args: dict) -> tuple:
         "category": LABELS,
         "agency": dict(zip(agencies["id"], agencies["name"], strict=True)),
     }
+    # Months are drawn only over the days the data holds: a range reaching past the
+    # last incident, or before the first, would otherwise draw empty days as a fall.
+    data_first, data_last = maps.date_bounds(engine)
+    first, last = max(start or data_first, data_first), min(end, data_last)
+    coverage = month_coverage(first, last)
     for by in ("category", "agency"):
         # Rows are dated on the 1st: the first month counts only the days from start.
         monthly = analytics.monthly_trend(engine, start, end, **args, by=by)
-        monthly = monthly_counts(monthly, start.replace(day=1), end, by=("group",))
+        monthly = monthly_counts(monthly, first.replace(day=1), last, by=("group",))
+        monthly = paced_counts(monthly, coverage)
         figures.append(trend_figures.monthly_lines(monthly, names[by]))
     cards = comparisons.period_cards(engine, end, **args)
     table = comparisons.compstat_by_ward(engine, end, **args)
     return (
         *figures,
         [
-            trend_figures.period_card("Last 28 days", cards["recent"], ids.TREND_RECENT),
-            trend_figures.period_card("Year to date", cards["ytd"], ids.TREND_YTD),
+            trend_figures.period_card(
+                trend_figures.PERIOD_TITLES["recent"], cards["recent"], ids.TREND_RECENT
+            ),
+            trend_figures.period_card(
+                trend_figures.PERIOD_TITLES["ytd"], cards["ytd"], ids.TREND_YTD
+            ),
         ],
-        trend_figures.compstat_html(table, ids.TREND_COMPSTAT + "-table"),
+        trend_figures.compstat_html(
+            table,
+            ids.TREND_COMPSTAT + "-table",
+            not_comparable={k: cards[k]["not_comparable"] for k in ("recent", "ytd")},
+        ),
     )
 
 

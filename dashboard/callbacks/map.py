@@ -11,7 +11,7 @@ from dash import ClientsideFunction, Input, Output, Patch, State, no_update
 from dashboard import auth, components, filters, ids
 from dashboard.figures import map as map_figures
 from dashboard.options import AppOptions
-from geodata.cache import data_version
+from geodata.cache import cached, data_version
 from geodata.db import get_engine
 from geodata.queries import maps, wards
 
@@ -30,7 +30,10 @@ def _query_args(engine, start, end, categories, opts: AppOptions) -> tuple:
     return state.start, state.end, filters.query_categories(state, opts.public), state.wards
 
 
-def _drawn_record(version: int, args: tuple) -> dict:
+NOTE_HINT = "The hot-spot page draws finer hexagons for a county or ward."
+
+
+def _drawn_record(version: int, args: tuple, view: maps.HexView, budget: int) -> dict:
     start, end, categories, wards = args
     return {
         "version": version,
@@ -38,18 +41,22 @@ def _drawn_record(version: int, args: tuple) -> dict:
         "end": end.isoformat() if end else None,
         "categories": list(categories),
         "wards": list(wards),
+        "res": view.res,
+        "budget": budget,
     }
 
 
 def _colour_patch(
-    engine, counts, drawn: dict | None, version: int, res: int, args: tuple
+    engine, view: maps.HexView, drawn: dict | None, version: int, budget: int, args: tuple
 ) -> Patch | None:
     """New colours for the hexagons already in the browser, or None when some cell
-    with incidents is not among them (or the data changed) and the map must be
-    redrawn. The wards are never taken from the browser: a record drawn for other
-    wards (the viewer's scope changed) is redrawn."""
+    with incidents is not among them, the view needs another resolution (or the data
+    changed) and the map must be redrawn. The wards are never taken from the browser:
+    a record drawn for other wards (the viewer's scope changed) is redrawn."""
     wards = args[-1]
     if not drawn or drawn.get("version") != version or drawn.get("wards") != list(wards):
+        return None
+    if drawn.get("res") != view.res or drawn.get("budget") != budget:
         return None
     drawn_args = (
         filters.parse_date(drawn["start"]),
@@ -57,13 +64,27 @@ def _colour_patch(
         tuple(drawn["categories"]),
         wards,
     )
-    drawn_cells = maps.hex_counts(engine, res, *drawn_args)["h3"].tolist()
+    drawn_view = maps.hex_view(engine, view.requested, budget, *drawn_args)
+    if drawn_view.res != view.res:
+        return None
+    drawn_cells = drawn_view.counts["h3"].tolist()
+    counts = view.counts
     if not set(counts["h3"].tolist()) <= set(drawn_cells):
         return None
     patch = Patch()
     patch["data"][0]["z"] = map_figures.hex_z(drawn_cells, counts)
     patch["data"][0]["zmax"] = map_figures.colour_max(counts)
     return patch
+
+
+@cached
+def map_figure(engine, res: int, budget: int, args: tuple, style: str) -> dict:
+    """The whole map as the plain dict Dash sends, kept per data version (its shapes
+    are one serialised string, a few megabytes nationally)."""
+    view = maps.hex_view(engine, res, budget, *args)
+    note = map_figures.coarser_note(view.requested, view.res, budget, NOTE_HINT)
+    outlines = wards.ward_lines_geojson(engine)
+    return map_figures.incident_map_json(view.counts, outlines, style=style, note=note)
 
 
 def register(app: dash.Dash, opts: AppOptions) -> None:
@@ -79,19 +100,19 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     def update_map(start, end, categories, drawn):
         engine = get_engine()
         args = _query_args(engine, start, end, categories, opts)
-        counts = maps.hex_counts(engine, res, *args)
+        budget = maps.max_cells()
+        view = maps.hex_view(engine, res, budget, *args)
         version = data_version(engine)
-        patch = _colour_patch(engine, counts, drawn, version, res, args)
+        patch = _colour_patch(engine, view, drawn, version, budget, args)
         if patch is not None:
             return patch, no_update, no_update
-        outlines = wards.ward_outlines_geojson(engine)
-        figure = map_figures.incident_map(counts, outlines, style=opts.map_style)
+        figure = map_figure(engine, res, budget, args, opts.map_style)
         attribution = (
             components.attribution_text(wards.ward_attributions(engine))
-            if outlines["features"]
+            if wards.ward_lines_geojson(engine)["features"]
             else []
         )
-        return figure, _drawn_record(version, args), attribution
+        return figure, _drawn_record(version, args, view, budget), attribution
 
     @app.callback(Output(ids.MAP_HEADLINES, "children"), *_FILTER_INPUTS)
     def update_headlines(start, end, categories):

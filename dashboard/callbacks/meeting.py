@@ -8,13 +8,15 @@ figures to PNG starts a local Chromium.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 
 from dashboard import agenda, ids, pdf
 from dashboard.options import AppOptions
+from dashboard.payload import plain
+from geodata.cache import cached
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
 from geodata.queries import wards
@@ -75,6 +77,15 @@ def item_section(item: agenda.AgendaItem, attributions: list[str]) -> html.Secti
     )
 
 
+@cached
+def item_payload(engine, scope: agenda.Scope, number: int, style: str, as_of: date) -> dict:
+    """Agenda item `number` as the plain JSON Dash sends (dashboard.payload), kept per
+    data version and day (overdue actions change with the day): stepping back and
+    forth through the agenda, or a second viewer, draws nothing again."""
+    item = agenda.build_item(engine, scope, number, as_of=as_of, style=style)
+    return plain(item_section(item, wards.ward_attributions(engine)))
+
+
 def _pack_inputs(record: dict | None, opts: AppOptions):
     engine = get_engine()
     scope = agenda.scope_from_record(record or {})
@@ -111,10 +122,8 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
     def show_item(number, record):
         if opts.public or record is None:
             return no_update
-        engine = get_engine()
         scope = agenda.scope_from_record(record)
-        item = agenda.build_item(engine, scope, int(number or 1), style=opts.map_style)
-        return item_section(item, wards.ward_attributions(engine))
+        return item_payload(get_engine(), scope, int(number or 1), opts.map_style, date.today())
 
     @app.callback(
         Output(ids.MEETING_DOWNLOAD_PDF, "data"),

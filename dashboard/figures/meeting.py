@@ -98,6 +98,13 @@ def hotspot_map(
     page and the pack list the ringed cells with their counts beside it.
     """
     fig = map_figures.incident_map(counts, wards, style=style, height_px=HEIGHT)
+    # The hexagons' and wards' GeoJSON step out while the figure is restyled: plotly
+    # deep-copies whatever an update touches, seconds for every ward in Kenya.
+    trace = fig.data[0]
+    hexes, trace.geojson = trace.geojson, None
+    outlines = fig.layout.map.layers[0] if fig.layout.map.layers else None
+    if outlines is not None:
+        ward_shapes, outlines.source = outlines.source, None
     fig.update_traces(
         colorbar={
             "title": {"text": "Incidents per hexagon", "font": {"size": FONT_SIZE}},
@@ -111,6 +118,9 @@ def hotspot_map(
     if layer is not None:
         fig.update_layout(map={"layers": [*fig.layout.map.layers, layer]})
     fig.update_layout(uirevision=None)
+    fig.data[0].geojson = hexes
+    if outlines is not None:
+        fig.layout.map.layers[0].source = ward_shapes
     return fig
 
 

@@ -13,7 +13,7 @@ Every function takes the engine and the same hashable filters (tuples, never lis
                   With a band, counts are the aoristic share of each incident inside
                   those hours, so they can be fractional; incidents with a date but no
                   time cannot be placed in a band and are left out.
-    cell          an H3 cell (int64, resolution 7, 8 or 9) to focus on; None: all
+    cell          an H3 cell (int64, resolution 4 to 9) to focus on; None: all
 
 Results are cached per data version (geodata.cache): treat frames as read-only.
 """
@@ -29,11 +29,14 @@ from sqlalchemy import Engine, text
 
 from geodata.aggregates import _weight_sql, count_unit
 from geodata.cache import cached
-from geodata.h3grid import RESOLUTIONS
+from geodata.h3grid import MAP_RESOLUTIONS, cell_sql
 from geodata.stats.aoristic import aoristic_hours
 
 CELLS = "incident_cells_daily"
 HOURS = "incident_hours_daily"
+# The first day of a row's month. date_trunc on the date itself would cast it to a
+# timestamp with time zone and back for each of a million rows; same result.
+MONTH = "date_trunc('month', day::timestamp)::date"
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,14 @@ class Query:
 def cell_resolution(cell: int) -> int:
     """The resolution of an H3 cell (bits 52-55 of the index)."""
     res = (int(cell) >> 52) & 0xF
-    if res not in RESOLUTIONS:
-        raise ValueError(f"H3 cell {cell} is at resolution {res}, not one of {RESOLUTIONS}")
+    if res not in MAP_RESOLUTIONS:
+        raise ValueError(f"H3 cell {cell} is at resolution {res}, not one of {MAP_RESOLUTIONS}")
     return res
 
 
 def _check_res(res: int) -> None:
-    if res not in RESOLUTIONS:
-        raise ValueError(f"H3 resolution must be one of {RESOLUTIONS}, not {res!r}")
+    if res not in MAP_RESOLUTIONS:
+        raise ValueError(f"H3 resolution must be one of {MAP_RESOLUTIONS}, not {res!r}")
 
 
 def build_query(
@@ -101,10 +104,14 @@ def build_query(
         clauses.append("ward_code = ANY(:wards)")
         params["wards"] = list(wards)
     if counties:
-        clauses.append("ward_code IN (SELECT code FROM wards WHERE county = ANY(:counties))")
+        # An array, not IN (SELECT ...): the planner then reads the county's rows
+        # through the ward_code index instead of joining every row in the range.
+        clauses.append(
+            "ward_code = ANY(ARRAY(SELECT code FROM wards WHERE county = ANY(:counties)))"
+        )
         params["counties"] = list(counties)
     if cell is not None:
-        clauses.append(f"h3_{cell_resolution(cell)} = :cell")
+        clauses.append(f"{cell_sql(cell_resolution(cell))} = :cell")
         params["cell"] = int(cell)
     if hours:
         clauses.append("hour = ANY(:hours)")
@@ -138,11 +145,12 @@ def cell_counts(
     without a band), only cells with incidents, ordered by cell."""
     _check_res(res)
     q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    column = cell_sql(res)  # coarser than 7: the parent of h3_7, computed in SQL
     sql = q.select(
-        f"h3_{res} AS h3, sum({q.value}) AS count",
-        group=f"h3_{res}",
-        order=f"h3_{res}",
-    ).replace("WHERE", f"WHERE h3_{res} IS NOT NULL AND", 1)
+        f"{column} AS h3, sum({q.value}) AS count",
+        group="1",
+        order="1",
+    ).replace("WHERE", f"WHERE {column} IS NOT NULL AND", 1)
     frame = _read(engine, f"SELECT * FROM ({sql}) t WHERE count > 0", q.params)
     return frame.astype({"h3": "int64", "count": "float64"})
 
@@ -162,7 +170,7 @@ WHERE geocode_method = 'gazetteer' AND place_id IS NOT NULL AND h3_9 IS NOT NULL
   AND {where}
 {group}
 """
-_PLACE_KEYS = "h3_{res} AS cell, lat, lon, kind"
+_PLACE_KEYS = "{cell} AS cell, lat, lon, kind"
 
 
 def _band_share(rows: pd.DataFrame, hours: tuple[int, ...]) -> np.ndarray:
@@ -195,7 +203,7 @@ def placed_counts(
     """
     _check_res(res)
     q = build_query(start, end, categories, agencies, wards, counties, (), cell)
-    keys = _PLACE_KEYS.format(res=res)
+    keys = _PLACE_KEYS.format(cell=cell_sql(res))
     weight = _weight_sql(count_unit())
     if not hours:
         sql = _PLACED.format(
@@ -237,13 +245,53 @@ def cell_month_counts(
     Timestamp), count; for the emerging hot-spot classification."""
     _check_res(res)
     q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    column = cell_sql(res)
     sql = q.select(
-        f"h3_{res} AS cell, date_trunc('month', day)::date AS month, sum({q.value}) AS count",
+        f"{column} AS cell, {MONTH} AS month, sum({q.value}) AS count",
         group="1, 2",
         order="1, 2",
-    ).replace("WHERE", f"WHERE h3_{res} IS NOT NULL AND", 1)
+    ).replace("WHERE", f"WHERE {column} IS NOT NULL AND", 1)
     frame = _read(engine, sql, q.params)
     frame["month"] = pd.to_datetime(frame["month"])
+    return frame.astype({"cell": "int64", "count": "float64"})
+
+
+_CELL_WARDS = """
+SELECT c.cell, w.code AS ward_code, w.name, c.count
+FROM ({counts}) c JOIN wards w ON w.code = c.ward_code
+WHERE c.count > 0
+ORDER BY c.cell, c.count DESC, w.name, w.code
+"""
+
+
+@cached
+def cell_wards(
+    engine: Engine,
+    res: int,
+    cells: tuple[int, ...],
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...] = (),
+    agencies: tuple[int, ...] = (),
+    wards: tuple[str, ...] = (),
+    counties: tuple[str, ...] = (),
+    hours: tuple[int, ...] = (),
+) -> pd.DataFrame:
+    """The wards the incidents of each of `cells` (at `res`) fall in, in one read:
+    cell (int64), ward_code, name, count (> 0), each cell's busiest ward first (ties by
+    name). A cell can straddle a ward boundary; incidents with no ward are left out."""
+    _check_res(res)
+    if not cells:
+        return pd.DataFrame(
+            {"cell": pd.Series([], dtype="int64"), "ward_code": [], "name": [], "count": []}
+        )
+    q = build_query(start, end, categories, agencies, wards, counties, hours)
+    column = cell_sql(res)
+    counts = q.select(
+        f"{column} AS cell, ward_code, sum({q.value}) AS count", group="1, 2"
+    ).replace("WHERE", f"WHERE {column} = ANY(:cells) AND ward_code IS NOT NULL AND", 1)
+    params = {**q.params, "cells": [int(c) for c in cells]}
+    frame = _read(engine, _CELL_WARDS.format(counts=counts), params)
     return frame.astype({"cell": "int64", "count": "float64"})
 
 
@@ -344,7 +392,7 @@ def monthly_trend(
     column = GROUPS[by]
     q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
     sql = q.select(
-        f"date_trunc('month', day)::date AS date, {column} AS group_key, sum({q.value}) AS count",
+        f"{MONTH} AS date, {column} AS group_key, sum({q.value}) AS count",
         group="1, 2",
         order="1, 2",
     )

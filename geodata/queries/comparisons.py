@@ -17,11 +17,17 @@ from geodata.queries.analytics import (
     cell_month_counts,
     placed_counts,
     segment_counts,
-    ward_counts,
 )
+from geodata.queries.maps import date_bounds
+from geodata.queries.wards import ward_table
 from geodata.stats.emerging import emerging_hotspots
 from geodata.stats.hotspots import hotspots, share_over_reach
-from geodata.stats.trends import compstat_table, period_comparison, periods
+from geodata.stats.trends import (
+    compstat_table,
+    not_comparable_note,
+    period_comparison,
+    periods,
+)
 
 
 def _segment_bounds(as_of: date) -> tuple[date, ...]:
@@ -31,6 +37,20 @@ def _segment_bounds(as_of: date) -> tuple[date, ...]:
     return tuple(
         sorted({first for first, _ in spans} | {last + timedelta(days=1) for _, last in spans})
     )
+
+
+def _wards_in_view(
+    engine: Engine, wards: tuple[str, ...], counties: tuple[str, ...]
+) -> pd.DataFrame:
+    """code, name of the wards the filters list (every ward for none), from the ward
+    table: their counts are not needed, and counting them scans every incident."""
+    table = ward_table(engine)
+    keep = np.ones(len(table), dtype=bool)
+    if wards:
+        keep &= table["code"].isin(wards).to_numpy()
+    if counties:
+        keep &= table["county"].isin(counties).to_numpy()
+    return table.loc[keep, ["code", "name"]]
 
 
 @cached
@@ -51,9 +71,9 @@ def compstat_by_ward(
         by="ward",
     )  # fmt: skip
     daily = daily.rename(columns={"group": "ward"}).dropna(subset=["ward"])
-    in_view = ward_counts(engine, None, None, (), (), wards, counties)
-    table = compstat_table(daily, as_of, wards=in_view["ward_code"].tolist())
-    names = dict(zip(in_view["ward_code"], in_view["name"], strict=True))
+    in_view = _wards_in_view(engine, wards, counties)
+    table = compstat_table(daily, as_of, wards=in_view["code"].tolist())
+    names = dict(zip(in_view["code"], in_view["name"], strict=True))
     table.insert(1, "name", table["ward"].map(names).fillna(table["ward"]))
     return table
 
@@ -71,12 +91,16 @@ def period_cards(
 ) -> dict[str, dict]:
     """The last 28 days vs the 28 before ("recent") and year to date vs the same days
     last year ("ytd"): for each, current, previous, difference, pct_change, label,
-    small_number (geodata.stats.trends.compare) and the periods compared."""
+    small_number (geodata.stats.trends.compare), the periods compared, and
+    not_comparable: why the change cannot be read when the earlier period starts
+    before the first day of data (geodata.stats.trends.not_comparable_note), else
+    None."""
     daily = segment_counts(
         engine, _segment_bounds(as_of), categories, agencies, wards, counties, hours, cell,
         by="category",
     )  # fmt: skip
     spans = periods(as_of)
+    data_first, _ = date_bounds(engine)
     cards = {}
     for kind, (first, second) in {
         "recent": ("recent", "before"),
@@ -92,6 +116,7 @@ def period_cards(
             "small_number": bool(row["small_number"]),
             "current_period": spans[first],
             "previous_period": spans[second],
+            "not_comparable": not_comparable_note(kind, spans[second], data_first),
         }
     return cards
 
@@ -118,7 +143,7 @@ def gi_cells(
     filters = (start, end, categories, agencies, wards, counties, hours, cell)
     counts = cell_counts(engine, res, *filters)
     if counts.empty:
-        return hotspots(pd.DataFrame({"cell": pd.Series([], "int64"), "count": []}))
+        return hotspots(pd.DataFrame({"cell": pd.Series([], dtype="int64"), "count": []}))
     placed = placed_counts(engine, res, *filters)
     area = placed["kind"].isin(AREA_KINDS).to_numpy()
     placed = placed.assign(reach_m=np.where(area, AREA_REACH_M, REACH_M))
