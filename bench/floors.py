@@ -72,8 +72,11 @@ def postgis_pip_per_second(engine: Engine, lat, lon, label: str) -> Figure:
     import pyarrow.csv as pacsv
 
     from geodata import incident_store
+    from geodata.h3grid import parents, points_to_cells
 
-    frame = pd.DataFrame({"row": np.arange(len(lat)), "lat": lat, "lon": lon})
+    # Staged in H3 order, as incident_store.copy_stage stages them.
+    order = np.argsort(parents(points_to_cells(lat, lon, 9), 7), kind="stable")
+    frame = pd.DataFrame({"row": np.arange(len(lat)), "lat": lat[order], "lon": lon[order]})
     sink = pa.BufferOutputStream()
     pacsv.write_csv(
         pa.Table.from_pandas(frame, preserve_index=False),

@@ -103,6 +103,8 @@ def etl_section(run: Run, small: int, large: int) -> None:
     database.reset_incidents(engine)
     name = f"etl.gps_csv.{label(large)}"
     run.suite.run(name, lambda: [etl.ingest_figure(engine, big, large, name, floor_seconds)])
+    rerun = f"etl.gps_csv_unchanged_rerun.{label(large)}"
+    run.suite.run(rerun, lambda: [etl.ingest_figure(engine, big, large, rerun)])
     database.vacuum_analyze(engine)
 
 
