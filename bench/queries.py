@@ -24,12 +24,12 @@ COUNTY = "Nairobi"
 AGGREGATES: tuple[tuple[str, str, str, tuple[int, ...] | None], ...] = (
     ("hotspot_map", "analytics", "cell_counts", (7, 8, 9)),
     ("gi_hotspots", "comparisons", "gi_cells", (6, 7, 8, 9)),
-    ("clock", "analytics", "clock_weights", None),
+    ("clock", "clock", "clock_weights", None),
     ("trend", "analytics", "monthly_trend", None),
     ("compstat", "comparisons", "compstat_by_ward", None),
     ("period_cards", "comparisons", "period_cards", None),
     ("ward_counts", "analytics", "ward_counts", None),
-    ("daylight", "analytics", "daylight_counts", None),
+    ("daylight", "clock", "daylight_counts", None),
     ("emerging", "comparisons", "emerging_cells", (6, 8)),
 )
 # The hot-spot page never computes these: nationally a year of a million incidents

@@ -26,6 +26,7 @@ from geodata.actions import OPEN_STATUSES
 from geodata.categories import LABELS
 from geodata.queries import actions as action_queries
 from geodata.queries import analytics, wards
+from geodata.queries import clock as clock_queries
 from geodata.stats.trends import compare
 
 HEX_RESOLUTION = 8
@@ -217,7 +218,7 @@ def _hotspots(engine: Engine, scope: Scope, style: str) -> AgendaItem:
 
 def _clock(engine: Engine, scope: Scope) -> AgendaItem:
     number, (key, title) = 2, AGENDA_TITLES[1]
-    clock = analytics.clock_weights(engine, scope.start, scope.end, *scope.args())
+    clock = clock_queries.clock_weights(engine, scope.start, scope.end, *scope.args())
     hours = clock.hour.groupby("hour", as_index=False)["weight"].sum()
     busiest = hours.sort_values(["weight", "hour"], ascending=[False, True]).head(3)
     rows = tuple(

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from etl.demo import load_truth, run_demo
 from geodata.h3grid import FINEST, parents, points_to_cells, to_hex
 from geodata.queries import analytics, comparisons
+from geodata.queries import clock as clock_queries
 from geodata.stats.aoristic import WEEKDAYS
 from geodata.stats.hotspots import LABELS as GI_LABELS
 
@@ -153,14 +154,14 @@ def test_text_placed_counts_are_part_of_the_cell_counts(demo):
 def test_the_night_robbery_peak_is_the_clock_peak(demo):
     engine, truth, start, end = demo
     night = set(truth["model"]["night_peak_hours"])
-    clock = analytics.clock_weights(engine, start, end, ("robbery",))
+    clock = clock_queries.clock_weights(engine, start, end, ("robbery",))
     by_hour = clock.hour.set_index("hour")["weight"]
     peaks = by_hour.sort_values(ascending=False).index[:3].tolist()
     assert set(peaks) <= night, by_hour.round(1).to_dict()
     share = by_hour.loc[sorted(night)].sum() / by_hour.sum()
     assert share > 0.45  # 5 hours of 24 hold near half the robberies
     # Theft peaks by day: the clock tells categories apart.
-    thefts = analytics.clock_weights(engine, start, end, ("theft",)).hour.set_index("hour")
+    thefts = clock_queries.clock_weights(engine, start, end, ("theft",)).hour.set_index("hour")
     assert int(thefts["weight"].idxmax()) in range(7, 19)
     # Incidents with no time are kept apart, never piled at midnight.
     assert clock.date_only_total > 0
@@ -170,7 +171,7 @@ def test_the_night_robbery_peak_is_the_clock_peak(demo):
 
 def test_robberies_happen_in_darkness(demo):
     engine, _truth, start, end = demo
-    split = analytics.daylight_counts(engine, start, end, ("robbery", "theft"))
+    split = clock_queries.daylight_counts(engine, start, end, ("robbery", "theft"))
     split = split.set_index("category")
     dark_share = split["darkness"] / (split["darkness"] + split["daylight"])
     assert dark_share["robbery"] > 0.6 > dark_share["theft"]

@@ -44,6 +44,21 @@ def _wait_until(predicate, timeout: float = 30.0):
         time.sleep(0.2)
 
 
+# True once no callback is pending and every graph on the page has finished
+# drawing: leaving a page while plotly still draws one of its graphs purges it
+# mid-draw, which plotly reports as a console error (a test artefact, not a fault
+# a viewer sees).
+_SETTLED = (
+    "return !document.querySelector('[data-dash-is-loading]') && "
+    "Array.from(document.querySelectorAll('.js-plotly-plot')).every("
+    "g => g._fullLayout && !(g._promises && g._promises.length) && !g._transitioning);"
+)
+
+
+def _settle(dash_duo) -> None:
+    assert _wait_until(lambda: dash_duo.driver.execute_script(_SETTLED)), "page never settled"
+
+
 def _map_trace(dash_duo) -> dict:
     return dash_duo.driver.execute_script(
         f"var g = document.querySelector('{MAP}'); var t = g && g._fullData[0];"
@@ -115,6 +130,7 @@ def test_a_meeting_on_the_hot_spot_map_clock_and_trends(dash_duo, demo):
     all_timed = _scalar(demo, f"SELECT count(*) FROM incidents WHERE time_known AND {in_range}",
                         start=start, end=last)  # fmt: skip
     assert 0 < timed < all_timed
+    _settle(dash_duo)
     dash_duo.find_element("a[href^='/clock']").click()
     timed_card = f"#{ids.CLOCK_SUMMARY}-timed"
     dash_duo.wait_for_text_to_equal(timed_card, f"{timed:,}", timeout=30)
@@ -125,6 +141,7 @@ def test_a_meeting_on_the_hot_spot_map_clock_and_trends(dash_duo, demo):
     dash_duo.wait_for_contains_text(f"#{ids.CLOCK_ACTIONS}", "Street light at", timeout=20)
 
     # The trends: the last 28 days and the year to date, same filters and focus.
+    _settle(dash_duo)
     dash_duo.find_element("a[href^='/trends']").click()
     recent = _scalar(
         demo,
@@ -152,6 +169,7 @@ def test_a_meeting_on_the_hot_spot_map_clock_and_trends(dash_duo, demo):
     assert len(rows[0].find_elements("css selector", "td.number")) == 6
 
     # Clearing the focus brings the whole area back.
+    _settle(dash_duo)
     dash_duo.find_element(f"#{ids.FILTER_FOCUS_CLEAR}").click()
     everywhere = _scalar(
         demo,

@@ -18,6 +18,7 @@ from geodata import cache
 from geodata.aggregates import refresh_aggregates
 from geodata.boundaries import load_ward_frame
 from geodata.queries import analytics, comparisons
+from geodata.queries import clock as clock_queries
 from geodata.stats.aoristic import aoristic_hours, crime_clock
 from geodata.stats.daylight import daylight_split
 from geodata.stats.trends import compstat_table, period_comparison
@@ -194,7 +195,7 @@ def test_clock_equals_crime_clock_on_the_raw_rows(loaded):
     sub = _between(raw, start, end)
     sub = sub[sub["ward_code"].isin(["T1", "T2"])]
     want = crime_clock(sub)
-    got = analytics.clock_weights(loaded, start, end, wards=("T1", "T2"))
+    got = clock_queries.clock_weights(loaded, start, end, wards=("T1", "T2"))
     for name in ("hour", "weekday_hour", "date_only"):
         mine, theirs = getattr(got, name), getattr(want, name)
         assert mine.columns.tolist() == theirs.columns.tolist()
@@ -219,7 +220,7 @@ def test_a_time_band_counts_the_aoristic_share_inside_it(loaded):
     # Fractional: a window across the band's edge counts only in part; date-only
     # incidents never enter a band.
     assert 0 < got.sum() < len(sub.dropna(subset=["h3_8"]))
-    clock = analytics.clock_weights(loaded, start, end, hours=NIGHT)
+    clock = clock_queries.clock_weights(loaded, start, end, hours=NIGHT)
     assert set(clock.hour.loc[clock.hour["weight"] > 0, "hour"]) <= set(NIGHT)
     assert clock.date_only_total == 0
 
@@ -228,7 +229,7 @@ def test_daylight_split_equals_the_statistic(loaded):
     raw = _raw(loaded)
     start, end = date(2023, 7, 1), LAST_DAY
     want = daylight_split(_between(raw, start, end))
-    got = analytics.daylight_counts(loaded, start, end)
+    got = clock_queries.daylight_counts(loaded, start, end)
     assert got["category"].tolist() == want["category"].tolist()
     for column in ("daylight", "darkness", "unknown", "total"):
         np.testing.assert_allclose(got[column], want[column], atol=1e-9)
@@ -338,7 +339,7 @@ def test_a_reimport_that_changes_rows_refreshes_the_aggregates(loaded, tmp_path)
     homicides = analytics.cell_counts(loaded, 8, None, None, ("homicide",))
     assert homicides["count"].sum() == raw.dropna(subset=["h3_8"]).eq("homicide").sum()["category"]
     start = end = LAST_DAY - timedelta(days=1)
-    clock = analytics.clock_weights(loaded, start, end)
+    clock = clock_queries.clock_weights(loaded, start, end)
     want = crime_clock(_between(raw, start, end))
     np.testing.assert_allclose(clock.weekday_hour["weight"], want.weekday_hour["weight"])
     np.testing.assert_allclose(clock.date_only["weight"], want.date_only["weight"])

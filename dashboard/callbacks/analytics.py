@@ -17,6 +17,7 @@ from geodata.cache import cached
 from geodata.categories import LABELS
 from geodata.db import get_engine
 from geodata.queries import analytics, comparisons, maps, wards
+from geodata.queries import clock as clock_queries
 from geodata.stats.trends import month_coverage, monthly_counts, paced_counts
 
 
@@ -54,9 +55,9 @@ def trend_payload(engine, args: tuple) -> tuple:
 
 def clock_outputs(engine, args: dict) -> tuple:
     """The clock page's four figures and its summary cards."""
-    clock = analytics.clock_weights(engine, **args)
+    clock = clock_queries.clock_weights(engine, **args)
     args = {k: v for k, v in args.items() if k != "hours"}
-    daylight = analytics.daylight_counts(engine, **args)
+    daylight = clock_queries.daylight_counts(engine, **args)
     peaks = clock_figures.peak_hours(clock.hour)
     timed = clock.timed_total
     peak_text = ", ".join(f"{h:02d}:00" for h in peaks) if timed else "–"

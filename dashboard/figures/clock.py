@@ -1,7 +1,7 @@
 """The crime clock: a 24-hour radial clock by category, a weekday x hour heat map,
 incidents with a date but no time shown apart (by weekday, never at an hour), and
 the daylight/darkness split. Pure builders over geodata.queries.analytics'
-ClockTables and daylight_counts frames."""
+ClockTables and daylight_counts frames (geodata.queries.clock)."""
 
 from __future__ import annotations
 
