@@ -19,10 +19,11 @@ import flask
 import plotly.io as pio
 from dash import dcc, html
 
-from dashboard import auth, components, ids, page_sets
+from dashboard import auth, components, ids, page_sets, warm
 from dashboard.callbacks import admin as admin_callbacks
 from dashboard.callbacks import public as public_callbacks
 from dashboard.callbacks import register_callbacks
+from dashboard.compression import install_compression
 from dashboard.figures.map import map_style_for
 from dashboard.options import CONFIG_KEY, AppOptions
 from geodata import settings
@@ -32,12 +33,16 @@ PUBLIC_TITLE = "Community safety observatory · Kituo cha takwimu za usalama wa 
 
 
 def _use_fast_json() -> None:
-    """orjson serialises figures several times faster than the standard library."""
+    """orjson serialises figures several times faster than the standard library, and
+    in one pass even when a response holds components (dashboard.fast_json)."""
     try:
         import orjson  # noqa: F401
     except ImportError:
         return
     pio.json.config.default_engine = "orjson"
+    from dashboard import fast_json
+
+    fast_json.install()
 
 
 def _signed_in() -> tuple[auth.User | None, list]:
@@ -117,7 +122,9 @@ def create_app(public: bool = False) -> dash.Dash:
         title=PUBLIC_TITLE if public else components.APP_TITLE,
         update_title=None,
         serve_locally=True,
-        compress=True,  # GeoJSON shrinks about fourfold; offline laptops on slow Wi-Fi
+        # Compressed by install_compression below (GeoJSON shrinks about sixfold;
+        # offline laptops on slow Wi-Fi), at faster levels than Dash's, with a cache.
+        compress=False,
         external_scripts=[],
         external_stylesheets=[],
         # Otherwise Dash calls every page's layout() on the first request to check
@@ -129,6 +136,10 @@ def create_app(public: bool = False) -> dash.Dash:
     app.server.config[page_sets.CONFIG_KEY] = (
         "dashboard.public_pages" if public else "dashboard.pages"
     )
+    install_compression(app.server)
+    if not public:
+        # Before the sign-in guard, which answers some requests itself.
+        warm.install_warmer(app.server)
     auth.install_auth(app, public)
     if public:
         app.layout = public_shell

@@ -36,6 +36,23 @@ def clear() -> None:
         _entries.clear()
 
 
+def drop_stale(engine: Engine, version: int) -> int:
+    """Forget `engine`'s entries cached under another data version: the version only
+    grows, so they can never be served again. Returns how many were dropped."""
+    url = str(engine.url)
+    with _lock:
+        stale = [key for key in _entries if key[2] == url and key[-1] != version]
+        for key in stale:
+            del _entries[key]
+    return len(stale)
+
+
+def snapshot() -> frozenset[tuple]:
+    """The keys cached now (function, arguments, version), for tests and diagnostics."""
+    with _lock:
+        return frozenset(_entries)
+
+
 def cached(fn: F) -> F:
     """Cache `fn(engine, *args, **kwargs)`; arguments must be hashable (use tuples).
 

@@ -57,6 +57,12 @@ SETTINGS: tuple[Setting, ...] = (
         "an option, never a requirement).",
     ),
     Setting(
+        "OBSERVATORY_MAP_MAX_CELLS",
+        "15000",
+        "Most hexagons a map draws (about 45 bytes each on the wire). A view with more "
+        "at the chosen resolution is drawn at the finest coarser resolution that fits.",
+    ),
+    Setting(
         "PUBLIC",
         "0",
         "`1` makes `gunicorn dashboard.app:server` serve the public, aggregate-only app.",
@@ -81,8 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "OBSERVATORY_LINK_WINDOW_HOURS",
         "48",
-        "Records of different agencies further apart in time than this are never the "
-        "same event.",
+        "Records of different agencies further apart in time than this are never the same event.",
     ),
     Setting(
         "OBSERVATORY_LINK_DISTANCE_M",
@@ -107,6 +112,13 @@ SETTINGS: tuple[Setting, ...] = (
         "0.6",
         "Agreement score (0-1) from which two records of different agencies are linked "
         "as one event.",
+    ),
+    Setting(
+        "OBSERVATORY_WARM_CACHE",
+        "1",
+        "`1`: after every load (a new data version) each dashboard process computes the "
+        "views pages open with, nationally and for each commander's station, in the "
+        "background, so no viewer waits for the cold queries. `0`: off (the test suite).",
     ),
 )
 

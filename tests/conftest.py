@@ -23,6 +23,9 @@ KENYA_WARD_FIELDS = {
     "constituency_field": "const",
 }
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# A background cache warmer would race the tests' truncations (tests/test_warm.py
+# turns it on for itself).
+os.environ["OBSERVATORY_WARM_CACHE"] = "0"
 
 
 def pytest_setup_options():
