@@ -4,8 +4,9 @@
 
 Each response carries `X-Bench-Server-Ms`: the time from the request reaching the
 app to its last body byte (callback, JSON, compression), without the network or the
-client. `POST /_bench/clear-cache` empties this worker's query cache, so a request
-after it measures the SQL as the first viewer after a load would.
+client. `POST /_bench/clear-cache` empties this worker's query cache and its cache of
+compressed responses, so a request after it measures the SQL and the compression as
+a viewer of a view nobody asked for since the load would.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from dashboard.app import server
+from dashboard.compression import EXTENSION
 from geodata import cache
 
 CLEAR_CACHE_PATH = "/_bench/clear-cache"
@@ -26,6 +28,9 @@ class ServerTiming:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == CLEAR_CACHE_PATH:
             cache.clear()
+            compressed = server.extensions.get(EXTENSION)
+            if compressed is not None and compressed.cache is not None:
+                compressed.cache.clear()
             start_response("204 No Content", [])
             return []
         started = time.perf_counter()

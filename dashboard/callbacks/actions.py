@@ -17,6 +17,7 @@ from dashboard.figures import actions as figures
 from dashboard.figures import map as map_figures
 from dashboard.options import AppOptions
 from geodata.actions import create_action, update_action
+from geodata.cache import cached
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
 from geodata.queries import actions as queries
@@ -89,18 +90,24 @@ def form_values(values: dict, vertices: list, mode: str) -> dict:
     return cleaned
 
 
-def _actions_figure(engine, vertices, mode, opts: AppOptions):
+@cached
+def actions_figure(engine, vertices: tuple, mode: str, style: str, budget: int) -> dict:
+    """The actions map as the plain dict Dash sends, kept per data version (a national
+    context layer is a few megabytes to build)."""
     last = maps.date_bounds(engine)[1]
     start = None if last is None else last - timedelta(days=364)
-    budget = maps.max_cells()
     view = maps.hex_view(engine, CONTEXT_RES, budget, start, last, (), ())
     outlines = wards.ward_lines_geojson(engine)
     frame = queries.actions_frame(engine)
     note = map_figures.coarser_note(CONTEXT_RES, view.res, budget, COARSER_HINT)
-    figure = figures.actions_map(
-        view.counts, outlines, frame, vertices or [], mode or "point", style=opts.map_style,
-        note=note,
-    )  # fmt: skip
+    return figures.actions_map(
+        view.counts, outlines, frame, [list(v) for v in vertices], mode, style=style, note=note
+    )
+
+
+def _actions_figure(engine, vertices, mode, opts: AppOptions):
+    drawn = tuple(tuple(v) for v in (vertices or []))
+    figure = actions_figure(engine, drawn, mode or "point", opts.map_style, maps.max_cells())
     attribution = components.attribution_text(wards.ward_attributions(engine))
     return figure, attribution
 
