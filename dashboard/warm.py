@@ -8,7 +8,8 @@ must not hold database connections or threads). The thread reads `data_version`
 every POLL_SECONDS; when it changed (an ingest bumped it), it calls the same query
 and builder functions the callbacks call, with the filter values a fresh page load
 sends, so the callbacks' `@cached` entries are filled: the map, hot-spot map (default
-resolution and measure), clock, trends, meeting agenda and actions pages nationally,
+resolution and measure), clock, trends, meeting agenda, actions and justice pages
+nationally,
 then the map, hot-spot map and clock of each commander's station. Failures are
 logged (the step and the error's type, never data) and the thread carries on.
 
@@ -111,6 +112,29 @@ def _team_only_steps(engine: Engine, opts: AppOptions) -> list[Step]:
     return steps
 
 
+def _justice_steps(engine: Engine) -> list[Step]:
+    """The justice page's reads with its defaults (every case, compared by category,
+    six-month change): over a million cases they take seconds each when cold. Its
+    queries only, not its callback, which audits who saw record references."""
+    from dashboard.callbacks import justice as justice_callbacks
+    from geodata.queries import justice
+
+    args = justice_callbacks.filter_args([], [], [])
+
+    def chain() -> None:
+        _, as_of = justice.case_count_and_latest_day(engine, **args)
+        if as_of is None:
+            return
+        justice.justice_funnel(engine, None, None, (), **args)
+        justice.justice_funnel(engine, None, None, ("category",), **args)
+        justice.justice_durations(engine, as_of, None, None, **args)
+        justice.stuck_cases(engine, as_of, justice_callbacks.STUCK_ROWS, **args)
+        before, after = justice_callbacks.periods(as_of, 6)
+        justice.justice_change(engine, before, after, **args)
+
+    return [("justice chain", chain)]
+
+
 def station_scopes(engine: Engine) -> list[tuple[str, ...]]:
     """The distinct ward sets of enabled commanders, as `auth.ward_scope` gives them."""
     found = {
@@ -125,7 +149,7 @@ def default_steps(engine: Engine, opts: AppOptions) -> list[Step]:
     """What a warm run computes, in order: the national views first (the home page
     before the others), then each station's."""
     steps = _map_steps(engine, opts, None) + _analytics_steps(engine, opts, None, trends=True)
-    steps += _team_only_steps(engine, opts)
+    steps += _team_only_steps(engine, opts) + _justice_steps(engine)
     for scope in station_scopes(engine):
         label = f"station of {len(scope)} wards"
         for name, run in _map_steps(engine, opts, scope) + _analytics_steps(

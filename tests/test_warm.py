@@ -115,6 +115,11 @@ def _defaults(engine) -> dict:
         (ids.ACT_REFRESH, "data"): 0,
         (ids.ACT_VERTICES, "data"): [],
         (ids.ACT_DRAW_MODE, "value"): "point",
+        (ids.JUS_CATEGORIES, "value"): [],
+        (ids.JUS_AGENCIES, "value"): [],
+        (ids.JUS_WARDS, "value"): [],
+        (ids.JUS_BY, "value"): "category",
+        (ids.JUS_PERIOD, "value"): 6,
     }
 
 
@@ -173,7 +178,7 @@ def test_the_default_views_are_warm_after_a_load(warm_app, db, tmp_path):
     _wait_for_version(warmer, db)
     assert warmer.runs == 2
     national = {name for name in warmer.last_run if "station" not in name}
-    assert {"map", "hot-spot map", "clock", "trends", "actions map"} <= national
+    assert {"map", "hot-spot map", "clock", "trends", "actions map", "justice chain"} <= national
     assert {f"meeting item {n}" for n in range(1, 5)} <= national
     assert "map (station of 1 wards)" in warmer.last_run
 
@@ -186,6 +191,8 @@ def test_the_default_views_are_warm_after_a_load(warm_app, db, tmp_path):
         f"{ids.CLOCK_RADIAL}.figure",
         f"{ids.TREND_CATEGORY}.figure",
         f"{ids.ACT_MAP}.figure",
+        f"{ids.JUS_STATUS}.children",
+        f"{ids.JUS_CHANGE}.figure",
     ):
         _post(team, app, output, values)
     commander = _post(_client(app, "cmdr"), app, f"{ids.MAP_HEADLINES}.children", values)
