@@ -93,8 +93,9 @@ def dashboard_server(workers: int = 1):
     )
 
 
-def signed_in_session(engine: Engine, base: str):
-    """A requests session past the login page, when the dashboard has one."""
+def signed_in_session(engine: Engine, base: str, role: str = "team"):
+    """A requests session past the login page, when the dashboard has one, signed in
+    as the bench's user of `role`."""
     import re
 
     import requests
@@ -105,15 +106,16 @@ def signed_in_session(engine: Engine, base: str):
         return session
     from geodata import users
 
-    if users.get_user(engine, BENCH_USER) is None:
-        users.add_user(engine, BENCH_USER, BENCH_PASSWORD, "team")
+    username = BENCH_USER if role == "team" else f"{BENCH_USER}-{role}"
+    if users.get_user(engine, username) is None:
+        users.add_user(engine, username, BENCH_PASSWORD, role)
     form = session.get(base + "/login", timeout=30).text
     token = re.search(r"name='csrf_token' value='([^']+)'", form)
     session.post(
         base + "/login",
         data={
             "csrf_token": token.group(1) if token else "",
-            "username": BENCH_USER,
+            "username": username,
             "password": BENCH_PASSWORD,
             "next": "/",
         },
@@ -273,19 +275,39 @@ def _payload_figure(name: str, last: Response, limit_kb: float) -> Figure:
     return Figure(name, values, "gzip on the wire; raw = before compression")
 
 
+def _role_for(ident, path: str | None) -> str:
+    """The role whose user may call a callback: the team's, or the admin's for the
+    administrator's pages (the guard refuses the team there)."""
+    from dashboard import auth
+
+    page = path
+    if page is None and isinstance(ident, str):
+        page = next((p for prefix, p in auth.OUTPUT_PAGES.items() if ident.startswith(prefix)), "")
+    roles = next(
+        (r for prefix, r in auth.PAGE_ROLES.items() if page and prefix != "/" and
+         page.startswith(prefix)),
+        auth.DEFAULT_ROLES,
+    )  # fmt: skip
+    return "team" if "team" in roles else roles[0]
+
+
 def callback_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:
     from dashboard import ids
 
     values = _default_values(engine)
     with dashboard_server() as base:
-        session = signed_in_session(engine, base)
-        for callback in server_callbacks(session, base):
+        sessions = {"team": signed_in_session(engine, base)}
+        for callback in server_callbacks(sessions["team"], base):
             ident = callback.outputs[0]["id"]
             if ident == ids.MAP_GRAPH:
-                yield from _map_figures(session, base, callback, values, label, repeat)
+                yield from _map_figures(sessions["team"], base, callback, values, label, repeat)
                 continue
             paths = _page_paths() if ident == "_pages_content" else [None]
             for path in paths:
+                role = _role_for(ident, path)
+                if role not in sessions:
+                    sessions[role] = signed_in_session(engine, base, role)
+                session = sessions[role]
                 own = dict(values)
                 name = f"callback.{callback.name}"
                 if path is not None:
@@ -299,7 +321,7 @@ def callback_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure
                         stats, last = timed(session, base, payload, max(3, repeat // 2), cold)
                     except CallbackTimedOut:
                         yield _timed_out(figure)
-                        session = _after_timeout(engine, base)
+                        sessions = {"team": _after_timeout(engine, base)}
                         break  # the cold figure would time out too
                     yield _figure(figure, stats, last)
 

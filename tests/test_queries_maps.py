@@ -127,6 +127,34 @@ def test_a_view_over_the_cell_budget_is_drawn_coarser_and_says_so(loaded):
     assert len(unchanged["data"][0]["locations"]) == len(fine)
 
 
+def test_a_filter_that_would_fit_finer_recolours_the_drawn_map(loaded):
+    """A filter change is colours only (a Patch of kilobytes), even when the filtered
+    view alone would fit the budget at a finer resolution than the one drawn."""
+    from dashboard.callbacks.map import _colour_patch, _drawn_record
+    from geodata.cache import data_version
+
+    start, end = date(2023, 1, 1), LAST_DAY
+    everything = (start, end, (), ())
+    budget = len(maps.hex_counts(loaded, 8, start, end)) - 1
+    drawn_view = maps.hex_view(loaded, 8, budget, *everything)
+    assert drawn_view.coarsened
+    version = data_version(loaded)
+    drawn = _drawn_record(version, everything, drawn_view, budget)
+
+    category = _template_rows()["category"].value_counts().index[-1]
+    one = (start, end, (category,), ())
+    view = maps.hex_view(loaded, 8, budget, *one)
+    assert view.res > drawn_view.res  # alone it would be drawn finer
+    patch = _colour_patch(loaded, view, drawn, version, budget, one)
+    assert patch is not None
+    z = patch.to_plotly_json()["operations"][0]["params"]["value"]
+    assert len(z) == len(drawn_view.counts)  # the hexagons already drawn
+    assert sum(v for v in z if v) == len(_expected(start, end, (category,)))
+    # The other way round (more cells than the drawn resolution can hold) redraws.
+    wider = _drawn_record(version, everything, view, budget)
+    assert _colour_patch(loaded, drawn_view, wider, version, budget, everything) is None
+
+
 def test_the_cell_budget_setting_is_checked(monkeypatch):
     from geodata.errors import ObservatoryError
 

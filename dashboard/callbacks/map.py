@@ -50,13 +50,17 @@ def _colour_patch(
     engine, view: maps.HexView, drawn: dict | None, version: int, budget: int, args: tuple
 ) -> Patch | None:
     """New colours for the hexagons already in the browser, or None when some cell
-    with incidents is not among them, the view needs another resolution (or the data
-    changed) and the map must be redrawn. The wards are never taken from the browser:
-    a record drawn for other wards (the viewer's scope changed) is redrawn."""
+    with incidents is not among them, the view needs a coarser resolution than the
+    one drawn (or the data changed) and the map must be redrawn. A view that would
+    fit at a finer resolution (a filter to one category holds fewer cells) keeps the
+    drawn one: colours only, a few kilobytes instead of a new map of megabytes. The
+    wards are never taken from the browser: a record drawn for other wards (the
+    viewer's scope changed) is redrawn."""
     wards = args[-1]
     if not drawn or drawn.get("version") != version or drawn.get("wards") != list(wards):
         return None
-    if drawn.get("res") != view.res or drawn.get("budget") != budget:
+    drawn_res = drawn.get("res")
+    if drawn.get("budget") != budget or not isinstance(drawn_res, int) or drawn_res > view.res:
         return None
     drawn_args = (
         filters.parse_date(drawn["start"]),
@@ -65,10 +69,10 @@ def _colour_patch(
         wards,
     )
     drawn_view = maps.hex_view(engine, view.requested, budget, *drawn_args)
-    if drawn_view.res != view.res:
+    if drawn_view.res != drawn_res:
         return None
     drawn_cells = drawn_view.counts["h3"].tolist()
-    counts = view.counts
+    counts = maps.coarsen_counts(view.counts, drawn_res)
     if not set(counts["h3"].tolist()) <= set(drawn_cells):
         return None
     patch = Patch()
