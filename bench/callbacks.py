@@ -282,13 +282,8 @@ def _role_for(ident, path: str | None) -> str:
 
     page = path
     if page is None and isinstance(ident, str):
-        page = next((p for prefix, p in auth.OUTPUT_PAGES.items() if ident.startswith(prefix)), "")
-    roles = next(
-        (r for prefix, r in auth.PAGE_ROLES.items() if page and prefix != "/" and
-         page.startswith(prefix)),
-        auth.DEFAULT_ROLES,
-    )  # fmt: skip
-    return "team" if "team" in roles else roles[0]
+        page = next((p for prefix, p in auth.OUTPUT_PAGES.items() if ident.startswith(prefix)), "/")
+    return "team" if auth.page_allowed(page or "/", "team", auth.PAGE_ROLES) else "admin"
 
 
 def callback_figures(engine: Engine, label: str, repeat: int) -> Iterator[Figure]:

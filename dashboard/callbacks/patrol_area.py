@@ -22,7 +22,9 @@ from dashboard import components, ids
 from dashboard.callbacks.patrol import scoped_wards, viewer_scope
 from dashboard.figures import patrol as figures
 from dashboard.options import AppOptions
+from dashboard.payload import figure_json
 from geodata import patrol_service
+from geodata.cache import cached
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
 from geodata.patrol_area import MIN_CORNERS, polygon_from_vertices
@@ -84,20 +86,26 @@ def _draw_figure(engine, wards, categories, as_of, vertices, scope, opts: AppOpt
         end = date.fromisoformat(str(as_of)[:10]) if as_of else None
     except ValueError:
         end = None
+    drawn = tuple(tuple(v) for v in (vertices or []))
+    return draw_figure(engine, codes, tuple(categories or ()), end, drawn, opts.map_style)
+
+
+@cached
+def draw_figure(engine, codes: tuple, categories: tuple, end, vertices: tuple, style: str) -> dict:
+    """The drawing map as the plain dict Dash sends, kept per data version: with no
+    ward chosen it carries the outlines of every ward in Kenya (the light shared
+    lines), which plotly takes most of a second to build."""
     start = None if end is None else end - timedelta(weeks=CONTEXT_WEEKS)
     counts = (
-        maps.hex_counts(engine, CONTEXT_RES, start, end, tuple(categories or ()), codes)
-        if codes
-        else NO_CELLS
+        maps.hex_counts(engine, CONTEXT_RES, start, end, categories, codes) if codes else NO_CELLS
     )
     outlines = (
-        queries.ward_outlines(engine, codes)
-        if codes
-        else ward_queries.ward_outlines_geojson(engine)
+        queries.ward_outlines(engine, codes) if codes else ward_queries.ward_lines_geojson(engine)
     )
-    return figures.draw_map(
-        counts, outlines, vertices or [], style=opts.map_style, revision=",".join(codes)
+    figure = figures.draw_map(
+        counts, outlines, [list(v) for v in vertices], style=style, revision=",".join(codes)
     )
+    return figure_json(figure)
 
 
 def register(app: dash.Dash, opts: AppOptions) -> None:
