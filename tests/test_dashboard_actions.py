@@ -13,7 +13,6 @@ from urllib.parse import urlparse
 
 import pytest
 from h3.api import basic_int as h3i
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
@@ -22,6 +21,7 @@ from dashboard.app import create_app
 from geodata.evaluation import evaluate_action
 from geodata.queries.actions import actions_frame, geometry_cells
 from geodata.queries.maps import date_bounds, hex_counts
+from tests.map_clicks import click_map
 from tests.test_dashboard_map import DEMO_REFERENCE, DEMO_SEED
 
 pytestmark = pytest.mark.browser
@@ -56,30 +56,6 @@ def _busy_place(engine) -> tuple[float, float]:
     counts = counts[~counts["h3"].isin(list(near_actions))]
     cell = int(counts.sort_values(["count", "h3"], ascending=False).iloc[0]["h3"])
     return h3i.cell_to_latlng(cell)
-
-
-def _click_map(dash_duo, lat: float, lon: float) -> float:
-    """A real mouse click on the map canvas where (lat, lon) is drawn; returns the
-    size of a screen pixel there, in degrees."""
-    canvas = dash_duo.find_element(f"#{ids.ACT_MAP} canvas.maplibregl-canvas")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
-    x, y, width, height, pixel = dash_duo.driver.execute_script(
-        f"var gd = document.querySelector('#{ids.ACT_MAP} .js-plotly-plot');"
-        "var map = gd._fullLayout.map._subplot.map;"
-        "var p = map.project([arguments[1], arguments[0]]);"
-        "var r = arguments[2].getBoundingClientRect();"
-        "var q = map.unproject([p.x + 1, p.y + 1]);"
-        "return [p.x, p.y, r.width, r.height, Math.abs(q.lng - arguments[1])];",
-        lat,
-        lon,
-        canvas,
-    )
-    assert 0 < x < width and 0 < y < height, "the place is not in view"
-    # Selenium 4.2 measures the offset from the element's top left corner.
-    ActionChains(dash_duo.driver).move_to_element_with_offset(
-        canvas, int(round(x)), int(round(y))
-    ).click().perform()
-    return pixel
 
 
 def _type(dash_duo, element_id: str, value: str) -> None:
@@ -135,7 +111,7 @@ def _outside_requests(dash_duo) -> list[str]:
 
 def _draw_and_save(dash_duo, engine, lat, lon, started, due) -> int:
     dash_duo.wait_for_element(f"#{ids.ACT_MAP}[data-clicks-bound='true']", timeout=30)
-    pixel = _click_map(dash_duo, lat, lon)
+    pixel = click_map(dash_duo, ids.ACT_MAP, lat, lon)
     dash_duo.wait_for_contains_text(f"#{ids.ACT_DRAW_STATUS}", "Point at latitude", timeout=20)
     shown = dash_duo.find_element(f"#{ids.ACT_DRAW_STATUS}").text
     clicked_lat = float(shown.split("latitude ")[1].split(",")[0])

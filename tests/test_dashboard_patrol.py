@@ -17,7 +17,6 @@ from urllib.parse import urlparse
 import pytest
 import shapely
 from pypdf import PdfReader
-from selenium.webdriver.common.action_chains import ActionChains
 
 from dashboard import ids
 from dashboard.app import create_app
@@ -26,6 +25,7 @@ from dashboard.figures.patrol import DRAW_INDEX, DRAWN_AREA_COLOUR
 from geodata.patrol_plans import PlanParameters
 from geodata.patrol_service import plan_shift
 from geodata.queries import patrol as queries
+from tests.map_clicks import click_map
 from tests.test_patrol_service import NIGHT, _metres, load_planner_demo
 
 pytestmark = pytest.mark.browser
@@ -116,26 +116,6 @@ def test_a_commander_plans_only_within_their_wards():
         scoped_wards(["W1", "W9"], ("W1", "W2"))
 
 
-def _click_map(dash_duo, graph_id: str, lat: float, lon: float) -> None:
-    """A real mouse click on the map canvas where (lat, lon) is drawn."""
-    canvas = dash_duo.find_element(f"#{graph_id} canvas.maplibregl-canvas")
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
-    x, y, width, height = dash_duo.driver.execute_script(
-        f"var gd = document.querySelector('#{graph_id} .js-plotly-plot');"
-        "var p = gd._fullLayout.map._subplot.map.project([arguments[1], arguments[0]]);"
-        "var r = arguments[2].getBoundingClientRect();"
-        "return [p.x, p.y, r.width, r.height];",
-        lat,
-        lon,
-        canvas,
-    )
-    assert 0 < x < width and 0 < y < height, "the place is not in view"
-    # Selenium 4.2 measures the offset from the element's top left corner.
-    ActionChains(dash_duo.driver).move_to_element_with_offset(
-        canvas, int(round(x)), int(round(y))
-    ).click().perform()
-
-
 def _drawn_corners(dash_duo) -> list[tuple[float, float]]:
     """(lon, lat) of the corners drawn on the drawing map, as the page holds them."""
     trace = dash_duo.driver.execute_script(
@@ -184,13 +164,13 @@ def test_draw_the_station_area_around_a_hot_spot_and_plan_inside_it(dash_duo, de
 
     # Two corners are not an area: Finish says so in words.
     for lat, lon in corners[:2]:
-        _click_map(dash_duo, ids.PATROL_DRAW_MAP, lat, lon)
+        click_map(dash_duo, ids.PATROL_DRAW_MAP, lat, lon)
     dash_duo.wait_for_contains_text(status, "2 corners placed", timeout=20)
     dash_duo.find_element(f"#{ids.PATROL_DRAW_FINISH}").click()
     dash_duo.wait_for_contains_text(status, "Not finished: The drawn area has 2 corners")
     # The polygon grows with each click, then closes on Finish.
     for n, (lat, lon) in enumerate(corners[2:], start=3):
-        _click_map(dash_duo, ids.PATROL_DRAW_MAP, lat, lon)
+        click_map(dash_duo, ids.PATROL_DRAW_MAP, lat, lon)
         dash_duo.wait_for_contains_text(status, f"{n} corners placed", timeout=20)
     drawn = _drawn_corners(dash_duo)
     assert len(drawn) == 6 and drawn[0] == drawn[-1]  # five corners, closed for the fill
