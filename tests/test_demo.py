@@ -333,10 +333,12 @@ def test_cli_demo_no_serve(empty_db, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Demo town (fictional)" in result.output and "quarantined" in result.output
     assert (out / "truth.json").is_file()
-    # A newcomer can sign in: a random password, printed once, for a `demo` admin.
-    password = re.search(r"sign in as `demo` with password (\S+)", result.output).group(1)
-    assert authenticate(empty_db, "demo", password).role == "admin"
+    # A newcomer can sign in: random passwords, printed once, for the team's `demo`
+    # (every analytics page) and `demo-admin` (user accounts).
+    for username, role in (("demo", "team"), ("demo-admin", "admin")):
+        found = re.search(rf"sign in as `{username}` with password (\S+)", result.output)
+        assert authenticate(empty_db, username, found.group(1)).role == role
     again = CliRunner().invoke(cli, args)
     assert again.exit_code == 0, again.output
-    assert "password" not in again.output.split("sign in")[-1].split("(")[0]
-    assert [u.username for u in list_users(empty_db)] == ["demo"]
+    assert "with password" not in again.output
+    assert sorted(u.username for u in list_users(empty_db)) == ["demo", "demo-admin"]

@@ -74,8 +74,9 @@ def demo(
 
 def _first_demo_account() -> None:
     """A demo that nobody can sign in to is no demo: when no account exists yet, make
-    a `demo` admin with a random password, printed once here. Never a default password;
-    an existing installation's accounts are left alone."""
+    `demo` (the observatory team's role: every page but user admin) and `demo-admin`
+    (users and the audit log), each with a random password printed once here. Never
+    a default password; an existing installation's accounts are left alone."""
     import secrets
 
     from geodata.db import get_engine
@@ -85,9 +86,17 @@ def _first_demo_account() -> None:
     if list_users(engine):
         click.echo("sign in with your existing account (`observatory users list`).")
         return
-    password = secrets.token_urlsafe(12)
-    add_user(engine, "demo", password, "admin")
-    click.echo(
-        f"sign in as `demo` with password {password} (shown once; change it with "
-        "`observatory users password demo`)."
-    )
+    for username, role, sees in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        add_user(engine, username, password, role)
+        click.echo(
+            f"sign in as `{username}` with password {password} ({sees}; shown once, change "
+            f"it with `observatory users password {username}`)."
+        )
+
+
+# Who the demo lets in: (username, role, what they see).
+DEMO_ACCOUNTS = (
+    ("demo", "team", "every page of the observatory team"),
+    ("demo-admin", "admin", "user accounts and the audit log"),
+)
