@@ -280,9 +280,8 @@ def load_incidents(
     assign_wards(conn)
     # A first or national load rebuilds the indexes once instead of row by row; the
     # status history the insert trigger writes grows by as many rows.
-    large = bulk.is_bulk(conn, "incidents", len(frame)) and bulk.is_bulk(
-        conn, "incidents", _new_rows(conn)
-    )
+    # New rows never outnumber the file's: a small file skips counting them.
+    large = len(frame) >= bulk.BULK_MIN_ROWS and bulk.is_bulk(conn, "incidents", _new_rows(conn))
     with bulk.indexes_deferred(conn, _BULK_TABLES) if large else contextlib.nullcontext():
         counts = conn.execute(text(_UPSERT), {"import_id": import_id}).one()
     if large:
