@@ -161,9 +161,19 @@ def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess[str]:
 
 
 def is_running(cluster: Cluster) -> bool:
-    return (cluster.socket_dir / f".s.PGSQL.{PORT}").exists() and (
-        cluster.datadir / "postmaster.pid"
-    ).exists()
+    """The postmaster of `cluster` is alive. Its pid file and socket outlive a crash or
+    a reboot that keeps the directory, so the pid in the file must still be a
+    PostgreSQL process: otherwise `start` would trust a dead cluster forever."""
+    if not (cluster.socket_dir / f".s.PGSQL.{PORT}").exists():
+        return False
+    try:
+        pid = int((cluster.datadir / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return False
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip().startswith("postgres")
+    except OSError:
+        return False
 
 
 def initialise(cluster: Cluster, bindir: Path, user: str | None) -> bool:
