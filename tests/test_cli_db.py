@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -94,6 +95,32 @@ def test_cluster_lifecycle_through_the_cli(fresh_home, tmp_path):
     assert run(env, "db", "status").stdout.startswith("running")
     reloaded = run(env, "wards", "load", str(wards))
     assert "(0 new, 1 replaced)" in reloaded.stdout
+
+
+def test_a_crashed_cluster_is_started_again_not_trusted(fresh_home, tmp_path):
+    """A power cut or a reboot that keeps OBSERVATORY_HOME leaves the postmaster's pid
+    file and socket behind with no server: the next command must start PostgreSQL,
+    not fail to connect to a cluster it believes is running."""
+    home, env = fresh_home
+    assert run(env, "db", "up").returncode == 0
+    pid_file = home / "pgdata" / "postmaster.pid"
+    socket = home / "run" / ".s.PGSQL.5432"
+    left_behind = pid_file.read_text()
+    assert run(env, "db", "down").stdout.strip() == "stopped"
+    gone = Path(f"/proc/{left_behind.split()[0]}")
+    for _ in range(100):  # pg_ctl returns as the pid file goes, the process a moment later
+        if not gone.exists():
+            break
+        time.sleep(0.05)
+    pid_file.write_text(left_behind)
+    socket.touch()
+
+    assert run(env, "db", "status").stdout.startswith("stopped")
+    csv = tmp_path / "incidents.csv"
+    export = run(env, "export", "incidents", "--out", str(csv))
+    assert export.returncode == 0, export.stderr
+    assert export.stdout.strip() == f"wrote 0 incidents to {csv}"
+    assert run(env, "db", "status").stdout.startswith("running")
 
 
 def fake_bindir(root: Path, version_line: str | None) -> Path:
