@@ -19,6 +19,12 @@ _LOADED_TABLES = (
     "event_groups",
     "incident_cells_daily",
     "incident_hours_daily",
+    "incident_cells_monthly",
+    "incident_hours_monthly",
+    # Counts kept beside the incidents (geodata.summaries); justice_cases goes by cascade.
+    "justice_states",
+    "justice_days",
+    "agency_record_counts",
 )
 
 

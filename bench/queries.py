@@ -118,13 +118,17 @@ def aggregate_figures(
     engine: Engine, figure: str, module: str, name: str, resolutions, label: str, repeat: int
 ) -> Iterator[Figure]:
     """One analytics read, nationally and for the county, at each resolution."""
+    from geodata.queries.filters import IncidentFilter
+
     fn = _function(module, name)
     start, end = default_range(engine)
-    period = {"as_of": end} if module == "comparisons" and resolutions is None else {}
-    period = period or {"start": start, "end": end}
+    as_of = module == "comparisons" and resolutions is None  # periods end on the last day
     for res in resolutions or (None,):
         for counties in ((), (COUNTY,)):
-            kwargs = {**period, "counties": counties}
+            if as_of:
+                kwargs = {"as_of": end, "filters": IncidentFilter(counties=counties)}
+            else:
+                kwargs = {"filters": IncidentFilter(start, end, counties=counties)}
             if res is not None:
                 kwargs["res"] = res
             where = "county" if counties else "national"

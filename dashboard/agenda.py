@@ -27,6 +27,7 @@ from geodata.categories import LABELS
 from geodata.queries import actions as action_queries
 from geodata.queries import analytics, wards
 from geodata.queries import clock as clock_queries
+from geodata.queries.filters import IncidentFilter
 from geodata.stats.trends import compare
 
 HEX_RESOLUTION = 8
@@ -50,9 +51,11 @@ class Scope:
     agency_names: tuple[str, ...] = ()
     ward_names: tuple[str, ...] = ()
 
-    def args(self) -> tuple:
-        """The filters after the dates, in the order the analytics reads take them."""
-        return (self.categories, self.agencies, self.wards, self.counties, self.hours)
+    def filters(self, first: date | None, last: date | None) -> IncidentFilter:
+        """The analytics reads' filters from `first` to `last`."""
+        return IncidentFilter(
+            first, last, self.categories, self.agencies, self.wards, self.counties, self.hours
+        )
 
 
 @dataclass(frozen=True)
@@ -176,21 +179,23 @@ def _hotspots(engine: Engine, scope: Scope, style: str) -> AgendaItem:
     if spans is None:
         return AgendaItem(number, key, title, "No incidents loaded yet.", shows_wards=True)
     (first, last), _ = spans
-    counts = analytics.cell_counts(engine, HEX_RESOLUTION, first, last, *scope.args())
+    counts = analytics.cell_counts(engine, HEX_RESOLUTION, scope.filters(first, last))
     top = counts.sort_values(["count", "h3"], ascending=[False, True]).head(TOP_N)
-    by_ward = analytics.ward_counts(engine, first, last, *scope.args())
+    by_ward = analytics.ward_counts(engine, scope.filters(first, last))
     by_ward = by_ward[by_ward["count"] > 0].sort_values(
         ["count", "name"], ascending=[False, True], kind="mergesort"
     )
     whole = counts.assign(count=counts["count"].round().astype("int64"))
     fig = meeting_figures.hotspot_map(
         whole[whole["count"] > 0],
-        wards.ward_outlines_geojson(engine),
+        # The shared edges drawn once, as on the map page: the pack's Chromium drew the
+        # national polygons a second slower, and the page sends a third of the bytes.
+        wards.ward_lines_geojson(engine),
         top_cells=top["h3"].tolist(),
         style=style,
     )
     found = analytics.cell_wards(
-        engine, HEX_RESOLUTION, tuple(int(c) for c in top["h3"]), first, last, *scope.args()
+        engine, HEX_RESOLUTION, tuple(int(c) for c in top["h3"]), scope.filters(first, last)
     )
     # A cell can straddle a boundary: it is named for the ward most of it falls in.
     busiest = found.drop_duplicates("cell").set_index("cell")["name"].to_dict()
@@ -218,7 +223,7 @@ def _hotspots(engine: Engine, scope: Scope, style: str) -> AgendaItem:
 
 def _clock(engine: Engine, scope: Scope) -> AgendaItem:
     number, (key, title) = 2, AGENDA_TITLES[1]
-    clock = clock_queries.clock_weights(engine, scope.start, scope.end, *scope.args())
+    clock = clock_queries.clock_weights(engine, scope.filters(scope.start, scope.end))
     hours = clock.hour.groupby("hour", as_index=False)["weight"].sum()
     busiest = hours.sort_values(["weight", "hour"], ascending=[False, True]).head(3)
     rows = tuple(
@@ -261,11 +266,11 @@ def _changes(engine: Engine, scope: Scope) -> AgendaItem:
     this_label, last_label = span_text(first, last), span_text(prev_first, prev_last)
 
     def categories(a: date, b: date) -> pd.Series:
-        daily = analytics.monthly_trend(engine, a, b, *scope.args(), by="category")
+        daily = analytics.monthly_trend(engine, scope.filters(a, b), by="category")
         return daily.groupby("group")["count"].sum()
 
     def ward_series(a: date, b: date) -> pd.Series:
-        return analytics.ward_counts(engine, a, b, *scope.args()).set_index("ward_code")["count"]
+        return analytics.ward_counts(engine, scope.filters(a, b)).set_index("ward_code")["count"]
 
     by_category = change_table(categories(first, last), categories(prev_first, prev_last), LABELS)
     table = wards.ward_table(engine)

@@ -3,27 +3,27 @@ stamped with the filters and the time it was made, and the ward attribution on e
 page that shows wards; and the same figures as PNG files in a zip.
 
 Figures are drawn to PNG by plotly's kaleido in the local Chromium (the setting
-OBSERVATORY_CHROMIUM, else the first one on PATH); nothing is fetched, so the pack
-can be made in a hall with no internet. The pack holds only what the agenda shows:
+OBSERVATORY_CHROMIUM, else the first one on PATH), kept open between downloads
+(dashboard.renderer); nothing is fetched, so the pack can be made in a hall with no
+internet. The pack holds only what the agenda shows:
 counts, ward names and forum actions, never an incident record.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
 import shutil
 import textwrap
 import unicodedata
 import zipfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 import plotly.graph_objects as go
 from fpdf import FPDF
 
 from dashboard.agenda import AgendaItem, NumberList
 from dashboard.figures import meeting as meeting_figures
+from dashboard.renderer import renderer
 from geodata import settings
 from geodata.errors import ObservatoryError
 
@@ -60,33 +60,23 @@ def chromium_path() -> str:
 
 
 def render_pngs(figures: Sequence[go.Figure], scale: float = 1.0) -> list[bytes]:
-    """Each figure as PNG bytes, drawn in one browser session (starting Chromium is
-    most of the cost)."""
+    """Each figure as PNG bytes, drawn in the process's kept browser
+    (dashboard.renderer): starting Chromium cost more than drawing a whole pack."""
     if not figures:
         return []
-    import kaleido
-
-    browser = chromium_path()
-
-    async def draw() -> list[bytes]:
-        # mathjax=False: otherwise kaleido asks a CDN for it.
-        async with kaleido.Kaleido(path=browser, mathjax=False, n=1) as k:
-            return [
-                await k.calc_fig(
-                    fig.to_plotly_json(),
-                    opts={
-                        "format": "png",
-                        "width": fig.layout.width or meeting_figures.WIDTH,
-                        "height": fig.layout.height or meeting_figures.HEIGHT,
-                        "scale": scale,
-                    },
-                )
-                for fig in figures
-            ]
-
-    # A thread of its own: asyncio.run must not meet the caller's event loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, draw()).result(timeout=RENDER_TIMEOUT_S)
+    jobs = [
+        (
+            fig.to_plotly_json(),
+            {
+                "format": "png",
+                "width": fig.layout.width or meeting_figures.WIDTH,
+                "height": fig.layout.height or meeting_figures.HEIGHT,
+                "scale": scale,
+            },
+        )
+        for fig in figures
+    ]
+    return renderer.render(jobs, chromium_path(), RENDER_TIMEOUT_S)
 
 
 def stamped(fig: go.Figure, stamp: str, attribution: str = "") -> go.Figure:

@@ -22,7 +22,7 @@ from etl import headers as template
 from etl.normalise import Normalised, normalise
 from etl.readers import RawTable, read_table
 from etl.report import FileReport, problem
-from geodata import h3grid, incident_store, linkage_store, vocab
+from geodata import h3grid, import_records, incident_store, linkage_store, vocab
 from geodata.errors import ObservatoryError
 
 log = logging.getLogger(__name__)
@@ -114,13 +114,13 @@ def _ingest(
     frame = place(checked.frame, engine)
     step("loading")
     with engine.begin() as conn:
-        known = incident_store.upsert_agencies(conn, agencies, path.name)
+        known = import_records.upsert_agencies(conn, agencies, path.name)
         report.agencies = list(known.values())
         frame["agency_id"] = (
             frame["agency"].str.casefold().map({key: row["id"] for key, row in known.items()})
         )
         single = next(iter(known.values()))["id"] if len(known) == 1 else None
-        report.import_id = incident_store.start_import(conn, path.name, raw.sha256, single)
+        report.import_id = import_records.start_import(conn, path.name, raw.sha256, single)
         loaded = incident_store.load_incidents(
             conn, frame, report.import_id, before_upsert=linkage_store.linkage_snapshot
         )
@@ -129,7 +129,9 @@ def _ingest(
             raise RuntimeError(f"{path.name}: row counts do not add up: {report.summary()}")
         # Before the aggregates refresh in finish_import, so counts of events see the links.
         linkage_store.relink_import(conn, report.import_id, before=loaded.before)
-        incident_store.finish_import(conn, report.import_id, report.to_dict())
+        incident_store.finish_import(
+            conn, report.import_id, report.to_dict(), weights=loaded.weights
+        )
 
 
 def _given_agency_type(path: Path, agency_type: str | None) -> str | None:
@@ -172,8 +174,11 @@ def _report_rows(checked: Normalised, report: FileReport) -> None:
 
 def _file_agencies(frame: pd.DataFrame, file_name: str) -> list[tuple[str, str | None]]:
     """(name as first written, type) per agency in the file; one type per agency."""
+    # Per distinct (spelling, type) pair: a national file repeats a few agencies a
+    # million times.
+    pairs = frame[["agency", "agency_type"]].drop_duplicates()
     agencies = []
-    for _, group in frame.groupby(frame["agency"].str.casefold(), sort=True):
+    for _, group in pairs.groupby(pairs["agency"].str.casefold(), sort=True):
         types = sorted(set(group["agency_type"].dropna()))
         name = group["agency"].iloc[0]
         if len(types) > 1:

@@ -1,10 +1,13 @@
-"""Every write of incidents, their agencies and the imports that loaded them.
+"""Every write of incidents (their agencies and imports: geodata.import_records).
 
-A file loads as: COPY into a temporary staging table, one set-based ward assignment
-(point in polygon: one probe per ward into a GiST index on the staged points), one
-INSERT ... ON CONFLICT that only rewrites rows whose hash changed. All of it runs on
-the caller's connection, inside the caller's transaction, so a failure leaves the
-database as it was.
+A file loads as: COPY into a temporary staging table; one join that hashes each
+staged row and finds the stored row of the same record (unchanged rows go no
+further); one set-based ward assignment of the rest (point in polygon: one probe
+per ward into a GiST index on the staged points); one INSERT ... ON CONFLICT of
+the new and changed rows (a large file: a plain INSERT of the new ones under the
+table's write lock, `_write_rows`). All of it runs on the caller's
+connection, inside the caller's transaction, so a failure leaves the database as
+it was.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +24,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import bindparam
 
-from geodata import aggregates, bulk, cache
-from geodata.errors import ObservatoryError
-from geodata.vocab import AGENCY_TYPES
+from geodata import aggregates, bulk, cache, summaries
 
 _BULK_TABLES = ("incidents", "incident_status_history")
 
@@ -71,16 +71,46 @@ _STORED = [name for name, _ in STAGE_COLUMNS if name not in _NOT_STORED] + [
 # from the file (GPS), as lat/lon text, which the session settings make exact.
 _DERIVED = {"geocode_method", "geocode_confidence", "place_id", "ward_code", "h3_7", "h3_8", "h3_9"}
 _HASHED = [c for c in _STORED if c not in {"agency_id", "record_ref", "geom", *_DERIVED}]
-_HASHED_POSITION = (
-    "CASE WHEN geocode_method = 'gps' THEN lat END, CASE WHEN geocode_method = 'gps' THEN lon END"
-)
 
-# The staged rows with their points. The wards come after (WARD_OF), joined in the
-# upsert: ward_code there is the covering ward's code, or for a row with no point
-# the ward its ward name alone placed it in.
-STAGE_POINTS = """
+
+def _row_hash(alias: str) -> str:
+    """The row hash of staged rows under `alias`: md5 of the ROW's text (the session
+    pins its formats, `_session_for_hashing`)."""
+    columns = ", ".join(f"{alias}.{c}" for c in _HASHED)
+    position = (
+        f"CASE WHEN {alias}.geocode_method = 'gps' THEN {alias}.lat END, "
+        f"CASE WHEN {alias}.geocode_method = 'gps' THEN {alias}.lon END"
+    )
+    return f"md5(ROW({columns}, {position})::text)"
+
+
+# The staged rows with their points, hashes and what is stored of the same records,
+# read once: the hash is computed once per row, and a re-run learns here that its rows
+# are unchanged (`todo` false), so neither the upsert nor the ward assignment touches
+# them. `probe`: the rows whose point must be placed on a ward, those to write and
+# those stored without a ward (the report names them). OFFSET 0 keeps the planner
+# from copying the hash into each expression that reads it (three md5 per row).
+STAGE_POINTS = f"""
+SELECT q.*, (q.stored_id IS NULL OR q.stored_hash <> q.row_hash) AS todo,
+    q.geom IS NOT NULL AND (q.stored_id IS NULL OR q.stored_hash <> q.row_hash
+        OR q.stored_ward IS NULL) AS probe
+FROM (
+    SELECT s.*, CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL
+            THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom,
+        {_row_hash("s")} AS row_hash,
+        i.id AS stored_id, i.row_hash AS stored_hash, i.ward_code AS stored_ward
+    FROM stage_incidents s
+    LEFT JOIN incidents i ON i.agency_id = s.agency_id AND i.record_ref = s.record_ref
+    OFFSET 0
+) q
+"""
+
+# The same columns without comparing (assign_wards alone: the bench's floor).
+_POINTS_ONLY = """
 SELECT s.*, CASE WHEN s.lat IS NOT NULL AND s.lon IS NOT NULL
-    THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom
+        THEN ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) END AS geom,
+    NULL::text AS row_hash, NULL::bigint AS stored_id, NULL::text AS stored_hash,
+    NULL::text AS stored_ward, true AS todo, s.lat IS NOT NULL AND s.lon IS NOT NULL AS probe
 FROM stage_incidents s
 """
 
@@ -94,7 +124,7 @@ WARD_OF = """
 SELECT p.row, min(w.code) AS code
 FROM wards w
 CROSS JOIN LATERAL (
-    SELECT s.row FROM placed s WHERE ST_Covers(w.geom, s.geom) OFFSET 0
+    SELECT s.row FROM placed s WHERE s.probe AND ST_Covers(w.geom, s.geom) OFFSET 0
 ) p
 GROUP BY p.row
 """
@@ -102,33 +132,21 @@ GROUP BY p.row
 _PLACED_ROWS = """
 SELECT p.*, coalesce(o.code, CASE WHEN p.geom IS NULL THEN p.text_ward_code END) AS ward_code
 FROM placed p LEFT JOIN ward_of o ON o.row = p.row
+WHERE p.todo
 """
-
-_ROW_HASH = f"md5(ROW({', '.join(_HASHED)}, {_HASHED_POSITION})::text)"
 
 # Stored incidents a load will overwrite: same record, different hash.
-OVERWRITTEN = f"""
-SELECT i.id FROM incidents i
-JOIN (SELECT agency_id, record_ref, {_ROW_HASH} AS row_hash FROM stage_incidents) s
-    USING (agency_id, record_ref)
-WHERE i.row_hash <> s.row_hash
-"""
+OVERWRITTEN = "SELECT stored_id FROM placed WHERE stored_hash <> row_hash"
 
-# Rows already stored with the same hash are left out before the INSERT: a re-run of
-# a national file then costs one anti-join instead of a million conflict checks
-# (14 s against about 5 s at 1,000,000 rows). ON CONFLICT still decides the rest.
+# Only new and changed rows reach the INSERT (`todo`): a re-run of a national file
+# costs the one join that built `placed` instead of a million conflict checks. ON
+# CONFLICT still decides, should another load have written a record meanwhile.
 _UPSERT = f"""
-WITH incoming AS (
-    SELECT p.*, {_ROW_HASH} AS new_hash FROM ({_PLACED_ROWS}) p
-), upserted AS (
+WITH upserted AS (
     INSERT INTO incidents AS i ({", ".join(_STORED)}, row_hash, import_id)
-    SELECT {", ".join(_STORED)}, new_hash, :import_id
-    FROM incoming n
-    WHERE NOT EXISTS (
-        SELECT 1 FROM incidents o
-        WHERE o.agency_id = n.agency_id AND o.record_ref = n.record_ref
-            AND o.row_hash = n.new_hash
-    )
+    SELECT {", ".join(_STORED)}, row_hash, :import_id
+    FROM ({_PLACED_ROWS}) n
+    {{rows}}
     ON CONFLICT (agency_id, record_ref) DO UPDATE SET
         {", ".join(f"{c} = EXCLUDED.{c}" for c in _STORED)},
         row_hash = EXCLUDED.row_hash,
@@ -142,6 +160,17 @@ SELECT count(*) FILTER (WHERE inserted) AS inserted,
 FROM upserted
 """
 
+# New records of a load that holds the table's write lock (`_lock_for_large_file`):
+# no other load can have stored them since `placed` was built, and a plain INSERT
+# skips the speculative insertion ON CONFLICT costs per row (about a third of the
+# INSERT at a million rows).
+_INSERT_NEW = f"""
+INSERT INTO incidents ({", ".join(_STORED)}, row_hash, import_id)
+SELECT {", ".join(_STORED)}, row_hash, :import_id
+FROM ({_PLACED_ROWS}) n
+WHERE n.stored_id IS NULL
+"""
+
 
 @dataclass
 class LoadResult:
@@ -152,58 +181,19 @@ class LoadResult:
     no_ward_rows: list[int] = field(default_factory=list)  # spreadsheet rows
     wards_loaded: bool = True
     before: Any = None  # what `before_upsert` returned
+    # The rows weighed for the aggregates while they were stored, when every one was
+    # written (finish_import).
+    weights: aggregates.FileWeights | None = None
 
 
-def upsert_agencies(
-    conn: Connection, agencies: list[tuple[str, str | None]], file_name: str
-) -> dict[str, dict]:
-    """Find or create each (name, type); names match ignoring case.
-
-    A known agency keeps its id; a type given for it replaces the stored one. A new
-    agency without a type is the clerk's to fix. Returns casefolded name -> row.
-    """
-    found: dict[str, dict] = {}
-    for name, agency_type in agencies:
-        row = conn.execute(
-            text("SELECT id, name, agency_type FROM agencies WHERE lower(name) = lower(:n)"),
-            {"n": name},
-        ).first()
-        if row is None and agency_type is None:
-            raise ObservatoryError(
-                f"{file_name}: agency {name!r} is new and has no type; add an agency_type "
-                f"column or pass --agency-type (one of {', '.join(AGENCY_TYPES)})."
-            )
-        if row is None:
-            row = conn.execute(
-                text(
-                    "INSERT INTO agencies (name, agency_type) VALUES (:n, :t) "
-                    "RETURNING id, name, agency_type"
-                ),
-                {"n": name, "t": agency_type},
-            ).one()
-        elif agency_type and agency_type != row.agency_type:
-            conn.execute(
-                text("UPDATE agencies SET agency_type = :t WHERE id = :i"),
-                {"t": agency_type, "i": row.id},
-            )
-            row = row._replace(agency_type=agency_type)
-        found[name.casefold()] = {"id": row.id, "name": row.name, "agency_type": row.agency_type}
-    return found
-
-
-def start_import(conn: Connection, file_name: str, sha256: str, agency_id: int | None) -> int:
-    return conn.execute(
-        text(
-            "INSERT INTO imports (file_name, file_sha256, agency_id, report) "
-            "VALUES (:f, :s, :a, '{}'::jsonb) RETURNING id"
-        ),
-        {"f": file_name, "s": sha256, "a": agency_id},
-    ).scalar_one()
-
-
-def finish_import(conn: Connection, import_id: int, report: dict) -> None:
+def finish_import(
+    conn: Connection,
+    import_id: int,
+    report: dict,
+    weights: aggregates.FileWeights | None = None,
+) -> None:
     """Store the file's report (which holds no personal data), bring the analytics
-    aggregates up to date and mark data changed."""
+    aggregates up to date and mark data changed. `weights`: LoadResult.weights."""
     conn.execute(
         text("UPDATE imports SET report = :r WHERE id = :i").bindparams(
             bindparam("r", type_=JSONB)
@@ -212,7 +202,10 @@ def finish_import(conn: Connection, import_id: int, report: dict) -> None:
     )
     if report.get("inserted", 1) or report.get("updated", 1):
         # A re-run that changed no incident leaves every aggregate as it was.
-        aggregates.refresh_aggregates(conn, import_id)
+        written = report.get("inserted", 0) + report.get("updated", 0)
+        whole = weights is not None and written == len(weights.rows)
+        aggregates.refresh_aggregates(conn, import_id, weights if whole else None)
+        summaries.refresh(conn, import_id)
     cache.bump_version(conn)
 
 
@@ -232,34 +225,21 @@ def copy_stage(conn: Connection, frame: pd.DataFrame) -> None:
     """COPY `frame` (STAGE_COLUMNS) into the staging table as CSV written by Arrow.
 
     Rows go in H3 order: spatially close points in a row let PostGIS reuse its
-    cached polygon when placing them on wards. A worker thread renders the next
-    chunk of CSV (Arrow releases the GIL) while this one sends the last.
+    cached polygon when placing them on wards.
     """
     import pyarrow as pa
 
     names = [name for name, _ in STAGE_COLUMNS]
     table = pa.Table.from_pandas(frame[names], preserve_index=False)
     order = np.argsort(frame["h3_7"].fillna(0).to_numpy(dtype=np.int64), kind="stable")
-    table = table.take(pa.array(order))
     columns = ", ".join(f'"{n}"' for n in names)
-    driver = conn.connection.driver_connection
-    starts = range(0, table.num_rows, _COPY_ROWS)
-    with (
-        ThreadPoolExecutor(max_workers=1) as pool,
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY stage_incidents ({columns}) FROM STDIN (FORMAT csv)") as copy,
-    ):
-        for chunk in pool.map(lambda start: _csv(table.slice(start, _COPY_ROWS)), starts):
-            copy.write(chunk)
-
-
-def _csv(table) -> memoryview:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, batch_size=65536))
-    return memoryview(sink.getvalue())
+    bulk.copy_arrow(
+        conn,
+        f"COPY stage_incidents ({columns}) FROM STDIN (FORMAT csv)",
+        table,
+        _COPY_ROWS,
+        order=order,
+    )
 
 
 def load_incidents(
@@ -273,17 +253,29 @@ def load_incidents(
     result is LoadResult.before): what linkage must know of the records about to be
     overwritten (`OVERWRITTEN`)."""
     _session_for_hashing(conn)
+    locked = _lock_for_large_file(conn, len(frame))
     create_stage(conn)
     copy_stage(conn, frame)
-    conn.execute(text("ANALYZE stage_incidents"))
+    # Statistics only of what the plans read: the sample's dozen text columns cost
+    # more than the rest (0.5 s a table at a million rows).
+    conn.execute(text("ANALYZE stage_incidents (agency_id, record_ref)"))
+    _stage_points(conn)
     before = before_upsert(conn) if before_upsert else None
-    assign_wards(conn)
+    _assign_staged_wards(conn)
+    new, todo = conn.execute(
+        text(
+            "SELECT count(*) FILTER (WHERE stored_id IS NULL), count(*) FILTER (WHERE todo) "
+            "FROM placed"
+        )
+    ).one()
+    # Every row is written (a first load): weigh them for the aggregates on the
+    # second core while the server stores them.
+    weights = aggregates.weigh_file(conn, frame) if todo == len(frame) else None
     # A first or national load rebuilds the indexes once instead of row by row; the
     # status history the insert trigger writes grows by as many rows.
-    # New rows never outnumber the file's: a small file skips counting them.
-    large = len(frame) >= bulk.BULK_MIN_ROWS and bulk.is_bulk(conn, "incidents", _new_rows(conn))
+    large = locked and bulk.is_bulk(conn, "incidents", new)
     with bulk.indexes_deferred(conn, _BULK_TABLES) if large else contextlib.nullcontext():
-        counts = conn.execute(text(_UPSERT), {"import_id": import_id}).one()
+        inserted, updated = _write_rows(conn, import_id, locked, new, todo, large)
     if large:
         # The planner still believes the table holds what it held before: linkage and
         # the aggregates read it next, in this transaction, and would plan for a
@@ -292,19 +284,20 @@ def load_incidents(
     no_ward = conn.execute(
         text(
             'SELECT p."row" FROM placed p LEFT JOIN ward_of o ON o.row = p.row '
-            "WHERE p.geom IS NOT NULL AND o.row IS NULL ORDER BY 1"
+            "WHERE p.probe AND o.row IS NULL ORDER BY 1"
         )
     ).scalars()
     wards_loaded = conn.execute(text("SELECT EXISTS (SELECT 1 FROM wards)")).scalar_one()
     staged = len(frame)
     return LoadResult(
         staged=staged,
-        inserted=counts.inserted,
-        updated=counts.updated,
-        unchanged=staged - counts.inserted - counts.updated,
+        inserted=inserted,
+        updated=updated,
+        unchanged=staged - inserted - updated,
         no_ward_rows=list(no_ward),
         wards_loaded=bool(wards_loaded),
         before=before,
+        weights=weights,
     )
 
 
@@ -351,30 +344,62 @@ def replace_positions(conn: Connection, placed: pd.DataFrame) -> int:
     return changed
 
 
-def _new_rows(conn: Connection) -> int:
-    """Staged rows whose (agency, record) is not stored yet: a re-run of a national
-    file is as large as a first load but inserts nothing, and rebuilding the indexes
-    for it would cost more than the load."""
-    return conn.execute(
-        text(
-            "SELECT count(*) FROM stage_incidents s WHERE NOT EXISTS (SELECT 1 FROM incidents i "
-            "WHERE i.agency_id = s.agency_id AND i.record_ref = s.record_ref)"
-        )
-    ).scalar_one()
+def _lock_for_large_file(conn: Connection, rows: int) -> bool:
+    """Take the write lock of `incidents` for a file large enough for the bulk path,
+    before its rows are compared with the stored ones: no other load can then store
+    a record in between, and the new ones go in by plain INSERT. Readers (the
+    dashboard) are not blocked. Small files share the table and rely on ON CONFLICT."""
+    if rows < bulk.BULK_MIN_ROWS:
+        return False
+    conn.execute(text("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE"))
+    return True
 
 
-def _stage_points(conn: Connection) -> None:
-    conn.execute(text(f"CREATE TEMP TABLE placed ON COMMIT DROP AS {STAGE_POINTS}"))
-    conn.execute(text("CREATE INDEX ix_placed_geom ON placed USING gist (geom)"))
-    conn.execute(text("ANALYZE placed"))
+def _write_rows(
+    conn: Connection, import_id: int, locked: bool, new: int, todo: int, large: bool
+) -> tuple[int, int]:
+    """Insert the new rows and overwrite the changed ones of `placed`: (inserted,
+    updated). Unchanged rows are never written."""
+    params = {"import_id": import_id}
+    if not locked:
+        if not todo:
+            return 0, 0
+        counts = conn.execute(text(_UPSERT.format(rows="")), params).one()
+        return counts.inserted, counts.updated
+    inserted = updated = 0
+    if todo > new:  # first, while the unique key that ON CONFLICT needs is there
+        counts = conn.execute(
+            text(_UPSERT.format(rows="WHERE n.stored_id IS NOT NULL")), params
+        ).one()
+        inserted, updated = counts.inserted, counts.updated
+    if new:
+        # The new records are stored nowhere (the lock), and a file repeats none of
+        # its records (etl.normalise quarantines a repeat): a bulk insert checks the
+        # key once, after.
+        with bulk.unique_deferred(conn, "incidents") if large else contextlib.nullcontext():
+            inserted += conn.execute(text(_INSERT_NEW), params).rowcount
+    return inserted, updated
+
+
+def _stage_points(conn: Connection, compare: bool = True) -> None:
+    points = STAGE_POINTS if compare else _POINTS_ONLY
+    conn.execute(text(f"CREATE TEMP TABLE placed ON COMMIT DROP AS {points}"))
+    # Partial: a re-run probes only the few points it must place.
+    conn.execute(text("CREATE INDEX ix_placed_geom ON placed USING gist (geom) WHERE probe"))
+    conn.execute(text('ANALYZE placed ("row", geom, todo, probe, stored_id)'))
+
+
+def _assign_staged_wards(conn: Connection) -> None:
+    conn.execute(text(f"CREATE TEMP TABLE ward_of ON COMMIT DROP AS {WARD_OF}"))
+    conn.execute(text("ANALYZE ward_of"))
 
 
 def assign_wards(conn: Connection) -> None:
-    """Temp tables `placed` (the staged rows and their points) and `ward_of` (row,
-    code: the ward covering each point inside one)."""
-    _stage_points(conn)
-    conn.execute(text(f"CREATE TEMP TABLE ward_of ON COMMIT DROP AS {WARD_OF}"))
-    conn.execute(text("ANALYZE ward_of"))
+    """The ward assignment alone (the bench's floor), every staged point placed, no
+    comparison with stored rows: temp tables `placed` (the staged rows and their
+    points) and `ward_of` (row, code: the ward covering each point inside one)."""
+    _stage_points(conn, compare=False)
+    _assign_staged_wards(conn)
 
 
 def explain_ward_assignment(conn: Connection) -> str:

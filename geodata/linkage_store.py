@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
-from geodata import aggregates, cache, h3grid, incident_store
+from geodata import aggregates, cache, h3grid, incident_store, summaries
 from geodata.errors import ObservatoryError
 from geodata.gazetteer.normalise import normalise_place
 from geodata.linkage import _MAX_SPAN_HOURS, LinkParams, link_records
@@ -316,6 +316,7 @@ def replace_text(engine: Engine, alias_text: str) -> int:
             return 0
         placed = _placements(index, mine, agency_areas(engine, tuple(set(mine["agency"]))))
         changed = incident_store.replace_positions(conn, placed)
+        summaries.refresh(conn, incident_ids=placed["id"].tolist())
         relink_range(conn, mine["occurred_from"].min(), mine["until"].max())
         aggregates.refresh_aggregates(conn)
         cache.bump_version(conn)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -384,6 +385,109 @@ class IncidentStatusHistory(Base):
     __table_args__ = (Index("ix_incident_status_history_incident", "incident_id", "observed_on"),)
 
 
+class JusticeCase(Base):
+    """The justice chain per case (migration 0010, kept by geodata.justice_summary):
+    filter keys, furthest chain rank, last status and the day its spell began, the
+    day each stage was first reached and the finished spells of the open stages."""
+
+    __tablename__ = "justice_cases"
+
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    category: Mapped[str] = mapped_column(String, nullable=False)
+    ward_code: Mapped[str | None] = mapped_column(String, index=True)
+    reported_on: Mapped[date | None] = mapped_column(Date)
+    rank: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    last_status: Mapped[str | None] = mapped_column(String)
+    since: Mapped[date | None] = mapped_column(Date)
+    last_seen: Mapped[date | None] = mapped_column(Date)
+    # The day an open case's current spell began (its report day when it never
+    # changed); NULL once it left the chain: the longest-waiting list reads its index.
+    open_since: Mapped[date | None] = mapped_column(Date)
+    entered_under_investigation: Mapped[date | None] = mapped_column(Date)
+    entered_in_court: Mapped[date | None] = mapped_column(Date)
+    entered_convicted: Mapped[date | None] = mapped_column(Date)
+    entered_acquitted: Mapped[date | None] = mapped_column(Date)
+    entered_withdrawn: Mapped[date | None] = mapped_column(Date)
+    entered_resolved_locally: Mapped[date | None] = mapped_column(Date)
+    entered_referred: Mapped[date | None] = mapped_column(Date)
+    finished_stage: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    finished_days: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+
+    __table_args__ = (
+        Index(
+            "ix_justice_cases_open_since",
+            "open_since",
+            "incident_id",
+            postgresql_where=text("open_since IS NOT NULL"),
+        ),
+        Index(
+            "ix_justice_cases_finished",
+            "incident_id",
+            postgresql_where=text("finished_stage IS NOT NULL"),
+        ),
+    )
+
+
+# Counts of the justice cases (geodata.justice_rollup keeps them with justice_cases).
+justice_states = Table(
+    "justice_states",
+    Base.metadata,
+    Column("category", String, nullable=False),
+    Column("agency_id", Integer, nullable=False),
+    Column("ward_code", String),
+    Column("rank", SmallInteger, nullable=False),
+    Column("last_status", String),
+    Column("n", BigInteger, nullable=False),
+    Index(
+        "ux_justice_states",
+        "category",
+        "agency_id",
+        "ward_code",
+        "rank",
+        "last_status",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+)
+justice_days = Table(
+    "justice_days",
+    Base.metadata,
+    Column("category", String, nullable=False),
+    # entered, waiting, finished or seen: see geodata.justice_rollup
+    Column("kind", String, nullable=False),
+    Column("stage", String),
+    Column("day", Date),
+    Column("days", Integer),
+    Column("n", BigInteger, nullable=False),
+    Index(
+        "ux_justice_days",
+        "category",
+        "kind",
+        "stage",
+        "day",
+        "days",
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    ),
+)
+# Records per agency by ward and month (by_ward_month) and by category, linked or
+# not (geodata.source_counts keeps it on load): what the completeness page counts.
+agency_record_counts = Table(
+    "agency_record_counts",
+    Base.metadata,
+    Column("agency_id", Integer, nullable=False),
+    Column("by_ward_month", Boolean, nullable=False),
+    Column("ward_code", String),
+    Column("month", Date),
+    Column("category", String),
+    Column("n", BigInteger, nullable=False),
+    Index("ix_agency_record_counts_agency_id", "agency_id"),
+)
+
+
 # Pre-aggregated incidents for the analytics pages (geodata.aggregates keeps them in
 # step with `incidents` inside every ingest transaction). Plain tables, no key: a
 # row is a group, and a refresh deletes and re-inserts whole agencies.
@@ -426,6 +530,40 @@ incident_hours_daily = Table(
     Index("ix_incident_hours_daily_day", "day"),
     Index("ix_incident_hours_daily_agency_id", "agency_id"),
     Index("ix_incident_hours_daily_ward_code", "ward_code"),
+)
+
+
+# Monthly rollups of the two daily tables (geodata.rollup refreshes them at the end of
+# every aggregate refresh). Their keys are what national reads filter and group by; a
+# read needing any other column (a cell, a ward of the hours) sums the daily tables.
+incident_cells_monthly = Table(
+    "incident_cells_monthly",
+    Base.metadata,
+    # Which keys the row has (geodata.rollup.LEVELS): 0 all three, 1 category only,
+    # 2 ward only, 3 agency only; the others are NULL.
+    Column("level", SmallInteger, nullable=False),
+    # The first day of the month the incidents started in.
+    Column("month", Date, nullable=False),
+    Column("category", String),
+    Column("agency_id", Integer),
+    Column("ward_code", String),
+    Column("n", Float(precision=53), nullable=False),
+    Column("daylight", Float(precision=53), nullable=False),
+    Column("darkness", Float(precision=53), nullable=False),
+    Index("ix_incident_cells_monthly_level_month", "level", "month"),
+    Index("ix_incident_cells_monthly_agency_id", "agency_id"),
+    Index("ix_incident_cells_monthly_ward_code", "ward_code"),
+)
+
+incident_hours_monthly = Table(
+    "incident_hours_monthly",
+    Base.metadata,
+    Column("month", Date, nullable=False),
+    Column("category", String, nullable=False),
+    Column("weekday", SmallInteger, nullable=False),
+    Column("hour", SmallInteger),
+    Column("weight", Float(precision=53), nullable=False),
+    Index("ix_incident_hours_monthly_month", "month"),
 )
 
 
@@ -502,3 +640,55 @@ class PatrolPlanVisit(Base):
     officer: Mapped[int] = mapped_column(Integer, nullable=False)
     starts_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class WardShape(Base):
+    """Ward outlines or shared boundary lines as GeoJSON text with a "bbox", rebuilt by
+    a trigger on `wards` (migration 0011) at each boundary load."""
+
+    __tablename__ = "ward_shapes"
+
+    kind: Mapped[str] = mapped_column(String, primary_key=True)  # lines | outlines
+    tolerance: Mapped[float] = mapped_column(Float(precision=53), primary_key=True)
+    decimals: Mapped[int] = mapped_column(Integer, primary_key=True)
+    geojson: Mapped[str] = mapped_column(Text, nullable=False)
+    features: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The "bbox" of the GeoJSON, NULL without wards.
+    west: Mapped[float | None] = mapped_column(Float(precision=53))
+    south: Mapped[float | None] = mapped_column(Float(precision=53))
+    east: Mapped[float | None] = mapped_column(Float(precision=53))
+    north: Mapped[float | None] = mapped_column(Float(precision=53))
+
+
+class AgencyWardCount(Base):
+    """Incidents per agency and ward (NULL: no ward) with the first and last day, kept
+    by statement triggers on `incidents` (migration 0011)."""
+
+    __tablename__ = "agency_ward_counts"
+
+    # No key column: a unique pair with NULL wards equal (NULLS NOT DISTINCT).
+    __mapper_args__ = {"primary_key": ["agency_id", "ward_code"]}
+    agency_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    ward_code: Mapped[str | None] = mapped_column(String)
+    n: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    first_day: Mapped[date | None] = mapped_column(Date)
+    last_day: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "agency_id",
+            "ward_code",
+            name="uq_agency_ward_counts",
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+
+
+# The place review queue reads only rows not placed by GPS: at a million GPS rows it
+# scanned the whole table to find none (migration 0011).
+Index(
+    "ix_incidents_needs_review",
+    Incident.location_text,
+    Incident.ward_text,
+    postgresql_where=text("geocode_method <> 'gps'"),
+)

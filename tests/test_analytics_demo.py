@@ -16,6 +16,7 @@ from etl.demo import load_truth, run_demo
 from geodata.h3grid import FINEST, parents, points_to_cells, to_hex
 from geodata.queries import analytics, comparisons
 from geodata.queries import clock as clock_queries
+from geodata.queries.filters import IncidentFilter
 from geodata.stats.aoristic import WEEKDAYS
 from geodata.stats.hotspots import LABELS as GI_LABELS
 
@@ -86,14 +87,14 @@ def test_planted_hot_spots_are_the_busiest_hexagons(demo):
     engine, truth, start, end = demo
     placed = _placed_per_spot(engine, truth, start, end)
     assert (placed >= MIN_PLACED).all() and len(placed) == len(truth["model"]["hot_spots"])
-    counts = analytics.cell_counts(engine, 8, start, end).set_index("h3")["count"]
+    counts = analytics.cell_counts(engine, 8, IncidentFilter(start, end)).set_index("h3")["count"]
     rank = counts.rank(ascending=False, method="min")
     ranks = {
         spot: int(rank.get(cell, len(counts))) for spot, cell in _centre_cells(truth, 8).items()
     }
     assert all(r <= 0.15 * len(counts) for r in ranks.values()), ranks
     assert sorted(ranks.values())[:5] == [1, 2, 3, 4, 5], ranks  # the five busiest of all
-    gi = comparisons.gi_cells(engine, 8, start, end)
+    gi = comparisons.gi_cells(engine, 8, IncidentFilter(start, end))
     assert set(_centre_cells(truth, 8).values()) <= set(gi["cell"])
 
 
@@ -103,7 +104,7 @@ def test_planted_hot_spots_are_significant_gi_cells(demo):
     FDR correction, and hot hexagons lie only around planted centres. The estate's
     hot spot is named by its estate, so only its GPS records pin it (AREA_KINDS)."""
     engine, truth, start, end = demo
-    gi = comparisons.gi_cells(engine, GI_RES, start, end).set_index("cell")
+    gi = comparisons.gi_cells(engine, GI_RES, IncidentFilter(start, end)).set_index("cell")
     kinds = {s["id"]: s["kind"] for s in truth["model"]["hot_spots"]}
     centres = _centre_cells(truth, GI_RES)
     found = {spot: GI_LABELS[int(gi["bin"].get(cell, 0))] for spot, cell in centres.items()}
@@ -114,7 +115,7 @@ def test_planted_hot_spots_are_significant_gi_cells(demo):
     for cell in hot:
         assert min(h3.grid_distance(to_hex(cell), to_hex(c)) for c in centres.values()) <= 2
     # Spreading text-placed incidents over their place's reach keeps every incident.
-    counts = analytics.cell_counts(engine, GI_RES, start, end)
+    counts = analytics.cell_counts(engine, GI_RES, IncidentFilter(start, end))
     assert gi["count"].sum() == pytest.approx(counts["count"].sum())
 
 
@@ -131,7 +132,7 @@ def test_the_hot_spot_page_sends_street_scale_hot_spots_to_resolution_9(demo):
     assert any("resolution 9" in note and "market" in note for note in coarse), coarse
     fine = drawn_for(engine, state, "9", "gi", False).notes
     assert not any("resolution 9" in note for note in fine), fine
-    gi = comparisons.gi_cells(engine, 8, start, end).set_index("cell")
+    gi = comparisons.gi_cells(engine, 8, IncidentFilter(start, end)).set_index("cell")
     bins = [int(gi["bin"].get(c, 0)) for c in _centre_cells(truth, 8).values()]
     assert max(bins) < 2, bins
 
@@ -141,8 +142,8 @@ def test_text_placed_counts_are_part_of_the_cell_counts(demo):
     without a time-of-day band (aoristic shares), at every resolution."""
     engine, _truth, start, end = demo
     for res, hours in ((7, ()), (8, (19, 20, 21, 22, 23)), (9, ())):
-        counts = analytics.cell_counts(engine, res, start, end, hours=hours)
-        placed = analytics.placed_counts(engine, res, start, end, hours=hours)
+        counts = analytics.cell_counts(engine, res, IncidentFilter(start, end, hours=hours))
+        placed = analytics.placed_counts(engine, res, IncidentFilter(start, end, hours=hours))
         assert len(placed) > 20 and placed["kind"].notna().all()
         per_cell = placed.groupby("cell")["count"].sum()
         held = counts.set_index("h3")["count"].reindex(per_cell.index)
@@ -154,14 +155,16 @@ def test_text_placed_counts_are_part_of_the_cell_counts(demo):
 def test_the_night_robbery_peak_is_the_clock_peak(demo):
     engine, truth, start, end = demo
     night = set(truth["model"]["night_peak_hours"])
-    clock = clock_queries.clock_weights(engine, start, end, ("robbery",))
+    clock = clock_queries.clock_weights(engine, IncidentFilter(start, end, ("robbery",)))
     by_hour = clock.hour.set_index("hour")["weight"]
     peaks = by_hour.sort_values(ascending=False).index[:3].tolist()
     assert set(peaks) <= night, by_hour.round(1).to_dict()
     share = by_hour.loc[sorted(night)].sum() / by_hour.sum()
     assert share > 0.45  # 5 hours of 24 hold near half the robberies
     # Theft peaks by day: the clock tells categories apart.
-    thefts = clock_queries.clock_weights(engine, start, end, ("theft",)).hour.set_index("hour")
+    thefts = clock_queries.clock_weights(
+        engine, IncidentFilter(start, end, ("theft",))
+    ).hour.set_index("hour")
     assert int(thefts["weight"].idxmax()) in range(7, 19)
     # Incidents with no time are kept apart, never piled at midnight.
     assert clock.date_only_total > 0
@@ -171,7 +174,7 @@ def test_the_night_robbery_peak_is_the_clock_peak(demo):
 
 def test_robberies_happen_in_darkness(demo):
     engine, _truth, start, end = demo
-    split = clock_queries.daylight_counts(engine, start, end, ("robbery", "theft"))
+    split = clock_queries.daylight_counts(engine, IncidentFilter(start, end, ("robbery", "theft")))
     split = split.set_index("category")
     dark_share = split["darkness"] / (split["darkness"] + split["daylight"])
     assert dark_share["robbery"] > 0.6 > dark_share["theft"]

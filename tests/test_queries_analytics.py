@@ -19,6 +19,7 @@ from geodata.aggregates import refresh_aggregates
 from geodata.boundaries import load_ward_frame
 from geodata.queries import analytics, comparisons
 from geodata.queries import clock as clock_queries
+from geodata.queries.filters import IncidentFilter
 from geodata.stats.aoristic import aoristic_hours, crime_clock
 from geodata.stats.daylight import daylight_split
 from geodata.stats.trends import compstat_table, period_comparison
@@ -131,13 +132,15 @@ def test_cell_and_ward_counts_equal_pandas(loaded):
     assert raw["occurred_to"].notna().any() and raw["lat"].isna().any()
     start, end = date(2023, 7, 1), LAST_DAY
     for res in (7, 8, 9):
-        got = analytics.cell_counts(loaded, res, start, end)
+        got = analytics.cell_counts(loaded, res, IncidentFilter(start, end))
         want = _between(raw, start, end).dropna(subset=[f"h3_{res}"])
         want = want.groupby(f"h3_{res}").size()
         assert got["h3"].tolist() == [int(c) for c in want.index]
         assert got["count"].tolist() == want.astype(float).tolist()
     agency = int(raw["agency_id"].min())
-    got = analytics.cell_counts(loaded, 8, start, end, ("robbery", "theft"), (agency,), ("T1",))
+    got = analytics.cell_counts(
+        loaded, 8, IncidentFilter(start, end, ("robbery", "theft"), (agency,), ("T1",))
+    )
     sub = _between(raw, start, end)
     sub = sub[
         sub["category"].isin(["robbery", "theft"])
@@ -146,17 +149,17 @@ def test_cell_and_ward_counts_equal_pandas(loaded):
     ]
     assert 0 < got["count"].sum() == len(sub.dropna(subset=["h3_8"]))
     cell = int(got.sort_values("count").iloc[-1]["h3"])
-    focused = analytics.cell_counts(loaded, 9, start, end, cell=cell)
+    focused = analytics.cell_counts(loaded, 9, IncidentFilter(start, end, cell=cell))
     assert focused["count"].sum() == (_between(raw, start, end)["h3_8"] == cell).sum()
 
-    wards = analytics.ward_counts(loaded, start, end, ("assault",))
+    wards = analytics.ward_counts(loaded, IncidentFilter(start, end, ("assault",)))
     sub = _between(raw, start, end)
     per_ward = sub[sub["category"] == "assault"].groupby("ward_code").size()
     assert wards["ward_code"].tolist() == ["T1", "T2", "T3"]
     assert wards["count"].tolist() == [per_ward.get("T1", 0), per_ward.get("T2", 0), 0]
     assert wards["rate"].iloc[0] == pytest.approx(1000 * per_ward["T1"] / 12_000)
     assert np.isnan(wards["rate"].iloc[2])  # no population loaded: no rate
-    other = analytics.ward_counts(loaded, start, end, counties=("Other",))
+    other = analytics.ward_counts(loaded, IncidentFilter(start, end, counties=("Other",)))
     assert other["ward_code"].tolist() == ["T3"]
 
 
@@ -170,7 +173,7 @@ def test_cell_wards_count_each_cells_incidents_by_ward_in_one_read(loaded):
     straddling = [int(c) for c, n in want.groupby(level=0).size().items() if n > 1]
     assert straddling  # the fixture's wards share a boundary that cells cross
     cells = tuple(sorted({int(c) for c in sub["h3_7"]}))
-    got = analytics.cell_wards(loaded, 7, cells, start, end)
+    got = analytics.cell_wards(loaded, 7, cells, IncidentFilter(start, end))
     assert {(int(c), w): n for (c, w), n in want.items()} == {
         (c, w): n for c, w, n in zip(got["cell"], got["ward_code"], got["count"], strict=True)
     }
@@ -180,13 +183,15 @@ def test_cell_wards_count_each_cells_incidents_by_ward_in_one_read(loaded):
         assert first.loc[cell, "count"] == counts.max()
     names = dict(zip(got["ward_code"], got["name"], strict=True))
     assert names == {"T1": "West", "T2": "East"}
-    robbery = analytics.cell_wards(loaded, 7, cells, start, end, ("robbery",), wards=("T2",))
+    robbery = analytics.cell_wards(
+        loaded, 7, cells, IncidentFilter(start, end, ("robbery",), wards=("T2",))
+    )
     assert set(robbery["ward_code"]) == {"T2"}
     assert (
         robbery["count"].sum()
         == ((sub["category"] == "robbery") & (sub["ward_code"] == "T2")).sum()
     )
-    assert analytics.cell_wards(loaded, 7, (), start, end).empty
+    assert analytics.cell_wards(loaded, 7, (), IncidentFilter(start, end)).empty
 
 
 def test_clock_equals_crime_clock_on_the_raw_rows(loaded):
@@ -195,7 +200,7 @@ def test_clock_equals_crime_clock_on_the_raw_rows(loaded):
     sub = _between(raw, start, end)
     sub = sub[sub["ward_code"].isin(["T1", "T2"])]
     want = crime_clock(sub)
-    got = clock_queries.clock_weights(loaded, start, end, wards=("T1", "T2"))
+    got = clock_queries.clock_weights(loaded, IncidentFilter(start, end, wards=("T1", "T2")))
     for name in ("hour", "weekday_hour", "date_only"):
         mine, theirs = getattr(got, name), getattr(want, name)
         assert mine.columns.tolist() == theirs.columns.tolist()
@@ -214,13 +219,15 @@ def test_a_time_band_counts_the_aoristic_share_inside_it(loaded):
     spread = spread[spread["hour"].dt.hour.isin(NIGHT)]
     spread["h3_8"] = sub["h3_8"].array[spread["incident"].to_numpy()]
     want = spread.dropna(subset=["h3_8"]).groupby("h3_8")["weight"].sum()
-    got = analytics.cell_counts(loaded, 8, start, end, hours=NIGHT).set_index("h3")["count"]
+    got = analytics.cell_counts(loaded, 8, IncidentFilter(start, end, hours=NIGHT)).set_index("h3")[
+        "count"
+    ]
     assert got.index.tolist() == [int(c) for c in want.index]
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy())
     # Fractional: a window across the band's edge counts only in part; date-only
     # incidents never enter a band.
     assert 0 < got.sum() < len(sub.dropna(subset=["h3_8"]))
-    clock = clock_queries.clock_weights(loaded, start, end, hours=NIGHT)
+    clock = clock_queries.clock_weights(loaded, IncidentFilter(start, end, hours=NIGHT))
     assert set(clock.hour.loc[clock.hour["weight"] > 0, "hour"]) <= set(NIGHT)
     assert clock.date_only_total == 0
 
@@ -229,7 +236,7 @@ def test_daylight_split_equals_the_statistic(loaded):
     raw = _raw(loaded)
     start, end = date(2023, 7, 1), LAST_DAY
     want = daylight_split(_between(raw, start, end))
-    got = clock_queries.daylight_counts(loaded, start, end)
+    got = clock_queries.daylight_counts(loaded, IncidentFilter(start, end))
     assert got["category"].tolist() == want["category"].tolist()
     for column in ("daylight", "darkness", "unknown", "total"):
         np.testing.assert_allclose(got[column], want[column], atol=1e-9)
@@ -240,20 +247,20 @@ def test_trends_and_compstat_equal_pandas(loaded):
     raw = _raw(loaded)
     start, end = date(2023, 7, 9), LAST_DAY  # mid-month: the first month is partial
     for by, column in (("category", "category"), ("agency", "agency_id")):
-        got = analytics.monthly_trend(loaded, start, end, by=by)
+        got = analytics.monthly_trend(loaded, IncidentFilter(start, end), by=by)
         inside = _between(raw, start, end)
         want = inside.groupby([inside["occurred_from"].dt.to_period("M"), column]).size()
         assert got["count"].tolist() == want.astype(float).tolist()
         assert got["group"].tolist() == [g for _, g in want.index]
     as_of = LAST_DAY - timedelta(days=3)
-    table = comparisons.compstat_by_ward(loaded, as_of)
+    table = comparisons.compstat_by_ward(loaded, as_of, IncidentFilter())
     daily = raw.rename(columns={"ward_code": "ward"}).dropna(subset=["ward"])
     want = compstat_table(daily, as_of, wards=["T1", "T2", "T3"])
     pd.testing.assert_frame_equal(
         table.drop(columns="name"), want, check_dtype=False, check_index_type=False
     )
     assert table["name"].tolist()[-1] == "All wards" and "West" in table["name"].tolist()
-    cards = comparisons.period_cards(loaded, as_of, ("theft",))
+    cards = comparisons.period_cards(loaded, as_of, IncidentFilter(categories=("theft",)))
     thefts = raw[raw["category"] == "theft"]
     for kind in ("recent", "ytd"):
         row = period_comparison(thefts, as_of, kind=kind).iloc[0]
@@ -285,10 +292,10 @@ def test_trend_page_draws_only_the_days_the_data_holds(loaded):
 
     # Year to date in 2024 against 2023: covered. The 28 days before a date five weeks
     # into the data: not covered.
-    cards = comparisons.period_cards(loaded, end)
+    cards = comparisons.period_cards(loaded, end, IncidentFilter())
     assert cards["ytd"]["not_comparable"] is None
     early = data_first + timedelta(days=35)
-    cards = comparisons.period_cards(loaded, early)
+    cards = comparisons.period_cards(loaded, early, IncidentFilter())
     note = cards["recent"]["not_comparable"]
     assert note == (
         f"data starts {data_first.day} {data_first:%b %Y}, within the 28 days before: "
@@ -330,20 +337,20 @@ def test_a_reimport_that_changes_rows_refreshes_the_aggregates(loaded, tmp_path)
     changed.loc[20:39, "occurred_on"] = (LAST_DAY - timedelta(days=1)).isoformat()
     changed.loc[20:29, ["latitude", "longitude"]] = [-1.31, 36.89]
     changed.loc[30:39, "occurred_time"] = ""
-    before = analytics.cell_counts(loaded, 8, None, None, ("homicide",))
+    before = analytics.cell_counts(loaded, 8, IncidentFilter(None, None, ("homicide",)))
     assert before.empty
     report = _ingest(loaded, tmp_path, changed, "again.csv")
     assert report["updated"] == 40 and report["inserted"] == 0
 
     raw = _raw(loaded)
-    homicides = analytics.cell_counts(loaded, 8, None, None, ("homicide",))
+    homicides = analytics.cell_counts(loaded, 8, IncidentFilter(None, None, ("homicide",)))
     assert homicides["count"].sum() == raw.dropna(subset=["h3_8"]).eq("homicide").sum()["category"]
     start = end = LAST_DAY - timedelta(days=1)
-    clock = clock_queries.clock_weights(loaded, start, end)
+    clock = clock_queries.clock_weights(loaded, IncidentFilter(start, end))
     want = crime_clock(_between(raw, start, end))
     np.testing.assert_allclose(clock.weekday_hour["weight"], want.weekday_hour["weight"])
     np.testing.assert_allclose(clock.date_only["weight"], want.date_only["weight"])
-    assert analytics.ward_counts(loaded, start, end)["count"].sum() == len(
+    assert analytics.ward_counts(loaded, IncidentFilter(start, end))["count"].sum() == len(
         _between(raw, start, end)
     )
 
@@ -374,5 +381,7 @@ def test_pages_with_nothing_to_count_say_so(loaded):
     args = {"start": None, "end": None, "categories": (), "agencies": (), "wards": ()}
     by_category, _by_agency, cards, table = trend_outputs(loaded, dict(args))
     assert by_category.data == () and cards == [] and table.children == "No incidents loaded yet."
-    gi = comparisons.gi_cells(loaded, 8, date(2024, 1, 1), LAST_DAY, ("no_such_category",))
+    gi = comparisons.gi_cells(
+        loaded, 8, IncidentFilter(date(2024, 1, 1), LAST_DAY, ("no_such_category",))
+    )
     assert gi.empty and "gi_z" in gi

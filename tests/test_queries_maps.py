@@ -12,6 +12,7 @@ from sqlalchemy import text
 from geodata.cache import bump_version
 from geodata.h3grid import points_to_cell_columns
 from geodata.queries import maps
+from geodata.queries.filters import IncidentFilter
 from tests.test_dashboard_map import LAST_DAY, _load, _template_rows
 
 
@@ -112,7 +113,7 @@ def test_a_view_over_the_cell_budget_is_drawn_coarser_and_says_so(loaded):
         dict(zip(view.counts["h3"], view.counts["count"], strict=True)) == expected.sum().to_dict()
     )
     # The SQL parents agree with the numpy ones (the hot-spot page reads them so).
-    sql = analytics.cell_counts(loaded, view.res, start, end)
+    sql = analytics.cell_counts(loaded, view.res, IncidentFilter(start, end))
     assert sql["h3"].tolist() == view.counts["h3"].tolist()
     assert sql["count"].tolist() == view.counts["count"].astype(float).tolist()
 

@@ -18,6 +18,7 @@ from geodata.categories import LABELS
 from geodata.db import get_engine
 from geodata.queries import analytics, comparisons, maps, wards
 from geodata.queries import clock as clock_queries
+from geodata.queries.filters import IncidentFilter
 from geodata.stats.trends import month_coverage, monthly_counts, paced_counts
 
 
@@ -55,9 +56,9 @@ def trend_payload(engine, args: tuple) -> tuple:
 
 def clock_outputs(engine, args: dict) -> tuple:
     """The clock page's four figures and its summary cards."""
-    clock = clock_queries.clock_weights(engine, **args)
+    clock = clock_queries.clock_weights(engine, IncidentFilter(**args))
     args = {k: v for k, v in args.items() if k != "hours"}
-    daylight = clock_queries.daylight_counts(engine, **args)
+    daylight = clock_queries.daylight_counts(engine, IncidentFilter(**args))
     peaks = clock_figures.peak_hours(clock.hour)
     timed = clock.timed_total
     peak_text = ", ".join(f"{h:02d}:00" for h in peaks) if timed else "–"
@@ -110,12 +111,12 @@ def trend_outputs(engine, args: dict) -> tuple:
     coverage = month_coverage(first, last)
     for by in ("category", "agency"):
         # Rows are dated on the 1st: the first month counts only the days from start.
-        monthly = analytics.monthly_trend(engine, start, end, **args, by=by)
+        monthly = analytics.monthly_trend(engine, IncidentFilter(start, end, **args), by=by)
         monthly = monthly_counts(monthly, first.replace(day=1), last, by=("group",))
         monthly = paced_counts(monthly, coverage)
         figures.append(trend_figures.monthly_lines(monthly, names[by]))
-    cards = comparisons.period_cards(engine, end, **args)
-    table = comparisons.compstat_by_ward(engine, end, **args)
+    cards = comparisons.period_cards(engine, end, IncidentFilter(**args))
+    table = comparisons.compstat_by_ward(engine, end, IncidentFilter(**args))
     return (
         *figures,
         [

@@ -24,6 +24,7 @@ from geodata.errors import ObservatoryError
 from geodata.h3grid import fitting_resolution, from_hex
 from geodata.queries import actions as action_queries
 from geodata.queries import analytics, comparisons, maps, wards
+from geodata.queries.filters import IncidentFilter
 from geodata.stats.hotspots import LABELS as GI_LABELS
 from geodata.stats.hotspots import scale_note
 
@@ -44,8 +45,8 @@ class Drawn:
     map_note: str = ""  # written on the map: why it shows larger hexagons than asked
 
 
-def _ward_map(engine, args: dict, measure: str) -> Drawn:
-    counts = analytics.ward_counts(engine, **args).set_index("ward_code")
+def _ward_map(engine, args: IncidentFilter, measure: str) -> Drawn:
+    counts = analytics.ward_counts(engine, args).set_index("ward_code")
     notes: list[str] = []
     if measure in ("gi", "emerging"):
         notes.append(HEX_ONLY)
@@ -65,10 +66,12 @@ def _ward_map(engine, args: dict, measure: str) -> Drawn:
 COARSER_HINT = "Choose a county or ward for finer cells."
 
 
-def _hex_map_within_budget(engine, res: int, args: dict, measure: str, budget: int) -> Drawn:
+def _hex_map_within_budget(
+    engine, res: int, args: IncidentFilter, measure: str, budget: int
+) -> Drawn:
     """The hexagon map at `res`, or at the finest coarser resolution whose cells with
     incidents fit `budget`; every measure is then computed at the resolution drawn."""
-    cells = analytics.cell_counts(engine, res, **args)["h3"].to_numpy()
+    cells = analytics.cell_counts(engine, res, args)["h3"].to_numpy()
     drawn_res = fitting_resolution(cells, res, budget)
     drawn = _hex_map(engine, drawn_res, args, measure)
     note = map_figures.coarser_note(res, drawn_res, budget, COARSER_HINT)
@@ -76,10 +79,10 @@ def _hex_map_within_budget(engine, res: int, args: dict, measure: str, budget: i
     return replace(drawn, notes=notes, res=drawn_res, map_note=note)
 
 
-def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
+def _hex_map(engine, res: int, args: IncidentFilter, measure: str) -> Drawn:
     notes: list[str] = []
     if measure == "gi":
-        gi = comparisons.gi_cells(engine, res, **args)
+        gi = comparisons.gi_cells(engine, res, args)
         # Empty cells of the study grid that are not significant look like no cell:
         # leaving them out keeps the map within its budget of shapes.
         shown = gi[(gi["count"] > 0) | (gi["bin"] != 0)]
@@ -98,7 +101,7 @@ def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
         return Drawn(locations, layer, (scale,) if scale else (), summary)
     if measure == "emerging":
         try:
-            emerging = comparisons.emerging_cells(engine, res, **args)
+            emerging = comparisons.emerging_cells(engine, res, args)
         except ObservatoryError as exc:
             notes.append(str(exc))
         else:
@@ -109,7 +112,7 @@ def _hex_map(engine, res: int, args: dict, measure: str) -> Drawn:
             return Drawn(locations, layer, (), summary)
     if measure == "rate":
         notes.append(WARDS_ONLY)
-    counts = analytics.cell_counts(engine, res, **args)
+    counts = analytics.cell_counts(engine, res, args)
     locations = figures.hex_ids(counts["h3"])
     values = pd.Series(counts["count"].to_numpy(), index=locations)
     top = values.sort_values(ascending=False).head(5)
@@ -136,8 +139,9 @@ def _drawn(engine, state, res: str, measure: str, public: bool, budget: int) -> 
     args.pop("cell")
     dates = {"start": state.start, "end": state.end}
     if res == "wards":
-        return _ward_map(engine, {**dates, **args}, measure)
-    return _hex_map_within_budget(engine, int(res), {**dates, **args}, measure, budget)
+        return _ward_map(engine, IncidentFilter(**dates, **args), measure)
+    query = IncidentFilter(**dates, **args)
+    return _hex_map_within_budget(engine, int(res), query, measure, budget)
 
 
 def _shapes(engine, drawn: Drawn) -> tuple:

@@ -96,16 +96,18 @@ def draw_figure(engine, codes: tuple, categories: tuple, end, vertices: tuple, s
     ward chosen it carries the outlines of every ward in Kenya (the light shared
     lines), which plotly takes most of a second to build."""
     start = None if end is None else end - timedelta(weeks=CONTEXT_WEEKS)
-    counts = (
-        maps.hex_counts(engine, CONTEXT_RES, start, end, categories, codes) if codes else NO_CELLS
+    drawn = [list(v) for v in vertices]
+    if codes:
+        counts = maps.hex_counts(engine, CONTEXT_RES, start, end, categories, codes)
+        outlines = queries.ward_outlines(engine, codes)
+        return figure_json(
+            figures.draw_map(counts, outlines, drawn, style=style, revision=",".join(codes))
+        )
+    # Every ward's lines go to the browser as the stored JSON text, never parsed here.
+    lines = ward_queries.ward_lines_serialised(engine)
+    return figures.draw_map_passing_outlines(
+        NO_CELLS, lines.geojson, lines.features, lines.bbox, drawn, style=style
     )
-    outlines = (
-        queries.ward_outlines(engine, codes) if codes else ward_queries.ward_lines_geojson(engine)
-    )
-    figure = figures.draw_map(
-        counts, outlines, [list(v) for v in vertices], style=style, revision=",".join(codes)
-    )
-    return figure_json(figure)
 
 
 def register(app: dash.Dash, opts: AppOptions) -> None:

@@ -133,6 +133,9 @@ def geojson_bounds(geojson: dict | None) -> Bounds | None:
     """(west, south, east, north) of every coordinate in a FeatureCollection, or None."""
     if not geojson:
         return None
+    if len(geojson.get("bbox") or ()) == 4:  # given (geodata.queries.wards): no ring walk
+        west, south, east, north = geojson["bbox"]
+        return float(west), float(south), float(east), float(north)
     lons, lats = [], []
     for feature in geojson.get("features", []):
         geometry = feature.get("geometry") or {}

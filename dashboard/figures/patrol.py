@@ -243,6 +243,35 @@ def draw_map(
     return fig
 
 
+def draw_map_passing_outlines(
+    counts: pd.DataFrame,
+    outlines,
+    features: int,
+    bbox: tuple[float, float, float, float] | None,
+    vertices: Sequence[Sequence[float]] = (),
+    *,
+    style: str = "white-bg",
+    height_px: int = 460,
+    revision: str = "",
+) -> dict:
+    """`draw_map` as the plain dict Dash sends, with `outlines` (a FeatureCollection
+    of `features` features already serialised, e.g. an orjson.Fragment, bounded by
+    `bbox`) put in the outline layer untouched: plotly never sees its coordinates."""
+    # A one-feature stand-in gives the map its outline layer and the view its bounds.
+    stand_in = None
+    if features and bbox:
+        stand_in = {
+            "type": "FeatureCollection",
+            "bbox": list(bbox),
+            "features": [{"type": "Feature", "properties": {}, "geometry": None}],
+        }
+    fig = draw_map(counts, stand_in, vertices, style=style, height_px=height_px, revision=revision)
+    figure = fig.to_plotly_json()
+    if stand_in is not None:
+        figure["layout"]["map"]["layers"][0]["source"] = outlines
+    return figure
+
+
 def _percent(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.0%}"
 

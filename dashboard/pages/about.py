@@ -4,7 +4,7 @@ their attribution, and how the map is drawn."""
 from __future__ import annotations
 
 import dash
-from dash import html
+from dash import dcc, html
 
 from dashboard import ids, options
 from geodata.db import get_engine
@@ -19,26 +19,35 @@ dash.register_page(
 )
 
 
-def _agencies_table(engine) -> html.Div | html.Table:
+# Backslash-escaped in table cells, so an agency's name is shown as written and never
+# read as Markdown (a link, emphasis, a column break). Raw HTML needs nothing:
+# dcc.Markdown shows it as text (tests/test_page_summaries.py).
+_MARKDOWN_ESCAPES = str.maketrans({ch: f"\\{ch}" for ch in "\\`*_{}[]()#+-.!|~"})
+
+
+def _cell(value) -> str:
+    text = " ".join(str(value).split())  # one line: a line break would end the row
+    return text.translate(_MARKDOWN_ESCAPES)
+
+
+def agencies_markdown(frame) -> str:
+    """The agencies as one Markdown table: a national database lists about 300
+    stations, and as Dash components (seven per row) the table took longer to build
+    and send than the rest of the page."""
+    lines = ["| Agency | Type | Incidents | First | Last |", "|---|---|--:|---|---|"]
+    lines += [
+        f"| {_cell(row.agency)} | {_cell(row.agency_type)} | {row.incidents:,} | "
+        f"{row.first or '–'} | {row.last or '–'} |"
+        for row in frame.itertuples()
+    ]
+    return "\n".join(lines)
+
+
+def _agencies_table(engine) -> html.P | dcc.Markdown:
     frame = sources.agency_summary(engine)
     if frame.empty:
         return html.P("No agency registers loaded yet.", id=ids.ABOUT_AGENCIES)
-    header = html.Tr([html.Th(h) for h in ("Agency", "Type", "Incidents", "First", "Last")])
-    rows = [
-        html.Tr(
-            [
-                html.Td(row.agency),
-                html.Td(row.agency_type),
-                html.Td(f"{row.incidents:,}", className="number"),
-                html.Td(str(row.first or "–")),
-                html.Td(str(row.last or "–")),
-            ]
-        )
-        for row in frame.itertuples()
-    ]
-    return html.Table(
-        [html.Thead(header), html.Tbody(rows)], id=ids.ABOUT_AGENCIES, className="table"
-    )
+    return dcc.Markdown(agencies_markdown(frame), id=ids.ABOUT_AGENCIES, className="table-md")
 
 
 def _wards_section(engine) -> html.Div:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 
 from geodata.cache import cached
 from geodata.queries.analytics import build_query
+from geodata.queries.filters import IncidentFilter
 
 LENS_COLUMNS = ("cell", "incidents", "known", "after_dark", "overall")
 
@@ -37,12 +38,12 @@ def cell_darkness(
 
     Most cells of a national year hold one or two incidents: `min_known` leaves them
     in the database, while the share over all of them still counts every cell."""
-    q = build_query(start, end, categories, wards=wards)
-    grouped = q.select(
+    q = build_query(IncidentFilter(start, end, categories, wards=wards))
+    grouped = q.also("h3_9 IS NOT NULL").select(
         "h3_9 AS cell, sum(n) AS incidents, sum(daylight + darkness) AS known, "
         "sum(darkness) AS after_dark",
         group="h3_9",
-    ).replace("WHERE", "WHERE h3_9 IS NOT NULL AND", 1)
+    )
     sql = f"""
         WITH cells AS ({grouped}),
         shared AS (

@@ -2,67 +2,64 @@
 pre-aggregated tables geodata.aggregates keeps in step with every load, except
 `placed_counts` (the aggregates do not keep which incidents sit on a place's point).
 
-Every function takes the engine and the same hashable filters (tuples, never lists):
-
-    start, end    inclusive days (the day an incident started); None: unbounded
-    categories    category keys; () every category
-    agencies      agency ids; () every agency
-    wards         ward codes; () every ward (and incidents with no ward)
-    counties      county names; () every county
-    hours         hours of the day (0-23) of the time-of-day band; () all day.
-                  With a band, counts are the aoristic share of each incident inside
-                  those hours, so they can be fractional; incidents with a date but no
-                  time cannot be placed in a band and are left out.
-    cell          an H3 cell (int64, resolution 4 to 9) to focus on; None: all
+Every function takes the engine and one hashable IncidentFilter
+(geodata.queries.filters: dates, categories, agencies, wards, counties, the
+time-of-day band and a focus cell).
 
 Results are cached per data version (geodata.cache): treat frames as read-only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from geodata import rollup
 from geodata.aggregates import _weight_sql, count_unit
 from geodata.cache import cached
 from geodata.h3grid import MAP_RESOLUTIONS, cell_sql
+from geodata.queries.filters import IncidentFilter, cell_resolution
 from geodata.stats.aoristic import aoristic_hours
 
-CELLS = "incident_cells_daily"
-HOURS = "incident_hours_daily"
-# The first day of a row's month. date_trunc on the date itself would cast it to a
-# timestamp with time zone and back for each of a million rows; same result.
-MONTH = "date_trunc('month', day::timestamp)::date"
+__all__ = ["IncidentFilter", "cell_resolution"]  # re-exported for the pages
+
+CELLS = rollup.DAILY["cells"]
+HOURS = rollup.DAILY["hours"]
+MONTH = rollup.MONTH_OF_DAY
+# Below any group's true sum: the smallest weight is an event's share of one hour.
+_NETS_TO_ZERO = 1e-9
 
 
 @dataclass(frozen=True)
 class Query:
-    """A FROM ... WHERE over one aggregate table, the value to sum and its parameters."""
+    """A FROM ... WHERE over one aggregate table (or its daily and monthly rows, see
+    geodata.rollup.source), the value to sum and its parameters."""
 
     table: str
     value: str
     where: str
     params: dict
+    signed: bool = False  # rows subtracted (geodata.rollup.Source)
+    month: str = MONTH  # the first day of a row's month, as SQL
+
+    def also(self, clause: str) -> Query:
+        """The same query with `clause` ANDed to its WHERE."""
+        return replace(self, where=f"{clause} AND {self.where}")
 
     def select(self, columns: str, group: str = "", order: str = "") -> str:
         sql = f"SELECT {columns} FROM {self.table} WHERE {self.where}"
         if group:
             sql += f" GROUP BY {group}"
+            if self.signed:  # a group the daily rows do not hold nets to zero
+                sql += f" HAVING abs(sum({self.value})) > {_NETS_TO_ZERO}"
         if order:
             sql += f" ORDER BY {order}"
         return sql
-
-
-def cell_resolution(cell: int) -> int:
-    """The resolution of an H3 cell (bits 52-55 of the index)."""
-    res = (int(cell) >> 52) & 0xF
-    if res not in MAP_RESOLUTIONS:
-        raise ValueError(f"H3 cell {cell} is at resolution {res}, not one of {MAP_RESOLUTIONS}")
-    return res
 
 
 def _check_res(res: int) -> None:
@@ -71,56 +68,31 @@ def _check_res(res: int) -> None:
 
 
 def build_query(
-    start: date | None = None,
-    end: date | None = None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
     *,
     timed_only: bool = False,
+    hourly: bool = False,
+    needs: tuple[str, ...] | None = None,
+    spans: tuple[tuple[date | None, date | None], ...] | None = None,
 ) -> Query:
     """The table, value and WHERE clause for a set of filters.
 
-    Without a band the day table is enough (one row per group); a band, or
-    `timed_only`, needs the per-hour table.
+    Without a band the day table is enough (one row per group); a band,
+    `timed_only` or `hourly` needs the per-hour table.
+
+    `needs`: the columns the caller selects or groups by besides the value. With
+    them given, whole months come from the monthly rollups wherever those keep every
+    column asked for (geodata.rollup.source); None reads the daily tables only.
+    `spans`: the inclusive day ranges read (default start..end), each split into
+    whole months and edge days on its own.
     """
-    clauses, params = ["TRUE"], {}
-    if start is not None:
-        clauses.append("day >= :start")
-        params["start"] = start
-    if end is not None:
-        clauses.append("day <= :end")
-        params["end"] = end
-    if categories:
-        clauses.append("category = ANY(:categories)")
-        params["categories"] = list(categories)
-    if agencies:
-        clauses.append("agency_id = ANY(:agencies)")
-        params["agencies"] = [int(a) for a in agencies]
-    if wards:
-        clauses.append("ward_code = ANY(:wards)")
-        params["wards"] = list(wards)
-    if counties:
-        # An array, not IN (SELECT ...): the planner then reads the county's rows
-        # through the ward_code index instead of joining every row in the range.
-        clauses.append(
-            "ward_code = ANY(ARRAY(SELECT code FROM wards WHERE county = ANY(:counties)))"
-        )
-        params["counties"] = list(counties)
-    if cell is not None:
-        clauses.append(f"{cell_sql(cell_resolution(cell))} = :cell")
-        params["cell"] = int(cell)
-    if hours:
-        clauses.append("hour = ANY(:hours)")
-        params["hours"] = sorted({int(h) % 24 for h in hours})
-    elif timed_only:
-        clauses.append("hour IS NOT NULL")
-    if hours or timed_only:
-        return Query(HOURS, "weight", " AND ".join(clauses), params)
-    return Query(CELLS, "n", " AND ".join(clauses), params)
+    where = filters.where(timed_only=timed_only)
+    kind = "hours" if filters.hours or timed_only or hourly else "cells"
+    used = None if needs is None else {*needs, *where.columns}
+    src = rollup.source(kind, spans or ((filters.start, filters.end),), used)
+    value = "weight" if kind == "hours" else "n"
+    params = {**where.params, **src.params}
+    return Query(src.table, value, where.sql, params, src.signed, src.month)
 
 
 def _read(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
@@ -132,25 +104,18 @@ def _read(engine: Engine, sql: str, params: dict) -> pd.DataFrame:
 def cell_counts(
     engine: Engine,
     res: int,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """Incidents per H3 cell at `res`: h3 (int64), count (float64; whole numbers
     without a band), only cells with incidents, ordered by cell."""
     _check_res(res)
-    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    q = build_query(filters)
     column = cell_sql(res)  # coarser than 7: the parent of h3_7, computed in SQL
-    sql = q.select(
+    sql = q.also(f"{column} IS NOT NULL").select(
         f"{column} AS h3, sum({q.value}) AS count",
         group="1",
         order="1",
-    ).replace("WHERE", f"WHERE {column} IS NOT NULL AND", 1)
+    )
     frame = _read(engine, f"SELECT * FROM ({sql}) t WHERE count > 0", q.params)
     return frame.astype({"h3": "int64", "count": "float64"})
 
@@ -186,14 +151,7 @@ def _band_share(rows: pd.DataFrame, hours: tuple[int, ...]) -> np.ndarray:
 def placed_counts(
     engine: Engine,
     res: int,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """The part of `cell_counts` that sits on a gazetteer place's point because only a
     location text placed it: cell (int64 at `res`), lat, lon, kind (the place's), count.
@@ -202,7 +160,8 @@ def placed_counts(
     share inside it), so every count here is part of its cell's count there.
     """
     _check_res(res)
-    q = build_query(start, end, categories, agencies, wards, counties, (), cell)
+    q = build_query(filters.but(hours=()))
+    hours = filters.band
     keys = _PLACE_KEYS.format(cell=cell_sql(res))
     weight = _weight_sql(count_unit())
     if not hours:
@@ -232,25 +191,18 @@ def placed_counts(
 def cell_month_counts(
     engine: Engine,
     res: int,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """Incidents per H3 cell at `res` and calendar month: cell, month (first day,
     Timestamp), count; for the emerging hot-spot classification."""
     _check_res(res)
-    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    q = build_query(filters)
     column = cell_sql(res)
-    sql = q.select(
+    sql = q.also(f"{column} IS NOT NULL").select(
         f"{column} AS cell, {MONTH} AS month, sum({q.value}) AS count",
         group="1, 2",
         order="1, 2",
-    ).replace("WHERE", f"WHERE {column} IS NOT NULL AND", 1)
+    )
     frame = _read(engine, sql, q.params)
     frame["month"] = pd.to_datetime(frame["month"])
     return frame.astype({"cell": "int64", "count": "float64"})
@@ -269,13 +221,7 @@ def cell_wards(
     engine: Engine,
     res: int,
     cells: tuple[int, ...],
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """The wards the incidents of each of `cells` (at `res`) fall in, in one read:
     cell (int64), ward_code, name, count (> 0), each cell's busiest ward first (ties by
@@ -285,11 +231,11 @@ def cell_wards(
         return pd.DataFrame(
             {"cell": pd.Series([], dtype="int64"), "ward_code": [], "name": [], "count": []}
         )
-    q = build_query(start, end, categories, agencies, wards, counties, hours)
+    q = build_query(filters.but(cell=None))
     column = cell_sql(res)
-    counts = q.select(
+    counts = q.also(f"{column} = ANY(:cells) AND ward_code IS NOT NULL").select(
         f"{column} AS cell, ward_code, sum({q.value}) AS count", group="1, 2"
-    ).replace("WHERE", f"WHERE {column} = ANY(:cells) AND ward_code IS NOT NULL AND", 1)
+    )
     params = {**q.params, "cells": [int(c) for c in cells]}
     frame = _read(engine, _CELL_WARDS.format(counts=counts), params)
     return frame.astype({"cell": "int64", "count": "float64"})
@@ -307,24 +253,17 @@ ORDER BY w.code
 @cached
 def ward_counts(
     engine: Engine,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """Every ward in view with its incidents and rate: ward_code, name, county,
     population (NA when not loaded), count, rate (per 1,000 residents; NaN without
     a population). Wards with no incident count 0."""
-    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    q = build_query(filters, needs=("ward_code",))
     counts = q.select(f"ward_code, sum({q.value}) AS count", group="ward_code")
     in_view = ["TRUE"]
-    if wards:
+    if filters.wards:
         in_view.append("w.code = ANY(:wards)")
-    if counties:
+    if filters.counties:
         in_view.append("w.county = ANY(:counties)")
     sql = _WARD_COUNTS.format(counts=counts, wards=" AND ".join(in_view))
     frame = _read(engine, sql, q.params)
@@ -342,12 +281,7 @@ GROUPS = {"category": "category", "agency": "agency_id", "ward": "ward_code"}
 def segment_counts(
     engine: Engine,
     bounds: tuple[date, ...],
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
     by: str = "ward",
 ) -> pd.DataFrame:
     """Incidents per group in the day segments [bounds[i], bounds[i+1]) (sorted
@@ -359,14 +293,15 @@ def segment_counts(
     """
     bounds = tuple(sorted(set(bounds)))
     column = GROUPS[by]
-    q = build_query(bounds[0], None, categories, agencies, wards, counties, hours, cell)
+    segments = tuple((first, after - timedelta(days=1)) for first, after in pairwise(bounds))
+    q = build_query(filters.but(start=bounds[0], end=None), needs=("day", column), spans=segments)
     params = {**q.params, **{f"b{i}": b for i, b in enumerate(bounds)}}
     branches = " ".join(f"WHEN day >= :b{i} THEN :b{i}" for i in range(len(bounds) - 2, -1, -1))
-    sql = q.select(
+    sql = q.also(f"day < :b{len(bounds) - 1}").select(
         f"CASE {branches} END AS date, {column} AS group_key, sum({q.value}) AS count",
         group="1, 2",
         order="1, 2",
-    ).replace("WHERE", f"WHERE day < :b{len(bounds) - 1} AND", 1)
+    )
     frame = _read(engine, sql, params).rename(columns={"group_key": "group"})
     frame["date"] = pd.to_datetime(frame["date"])
     return frame.astype({"count": "float64"})
@@ -375,14 +310,7 @@ def segment_counts(
 @cached
 def monthly_trend(
     engine: Engine,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
     by: str = "category",
 ) -> pd.DataFrame:
     """Incidents per calendar month and group (`by`: category, agency or ward), the
@@ -390,9 +318,9 @@ def monthly_trend(
     Timestamp), group (category key, agency id or ward code), count. Months with
     none are absent; partial months at the ends count only the days in range."""
     column = GROUPS[by]
-    q = build_query(start, end, categories, agencies, wards, counties, hours, cell)
+    q = build_query(filters, needs=("day", column))
     sql = q.select(
-        f"{MONTH} AS date, {column} AS group_key, sum({q.value}) AS count",
+        f"{q.month} AS date, {column} AS group_key, sum({q.value}) AS count",
         group="1, 2",
         order="1, 2",
     )

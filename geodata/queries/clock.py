@@ -5,14 +5,14 @@ filters and caching as geodata.queries.analytics."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
 from geodata.cache import cached
-from geodata.queries.analytics import HOURS, Query, _read, build_query
+from geodata.queries.analytics import _read, build_query
+from geodata.queries.filters import IncidentFilter
 
 
 @dataclass(frozen=True)
@@ -38,20 +38,12 @@ class ClockTables:
 @cached
 def clock_weights(
     engine: Engine,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> ClockTables:
     """The crime clock's aoristic weights summed over the filters (precomputed per
     incident at load, geodata.aggregates). Only categories with incidents appear;
     every weekday and hour is present for each of them."""
-    q = build_query(start, end, categories, agencies, wards, counties, (), cell)
-    q = Query(HOURS, "weight", q.where, q.params)
+    q = build_query(filters.but(hours=()), hourly=True, needs=("category", "weekday", "hour"))
     sql = q.select(
         "category, weekday, hour, sum(weight) AS weight",
         group="category, weekday, hour",
@@ -60,11 +52,11 @@ def clock_weights(
     frame = _read(engine, sql, q.params)
     names = sorted(frame["category"].unique())
     timed = frame[frame["hour"].notna()]
-    if hours:
-        timed = timed[timed["hour"].isin(sorted({int(h) % 24 for h in hours}))]
+    if filters.hours:
+        timed = timed[timed["hour"].isin(filters.band)]
     cube = _complete(timed, names, ["weekday", "hour"], [range(7), range(24)])
     hour = cube.groupby(["category", "hour"], as_index=False)["weight"].sum()
-    undated = frame[frame["hour"].isna()] if not hours else frame.iloc[0:0]
+    undated = frame[frame["hour"].isna()] if not filters.hours else frame.iloc[0:0]
     date_only = _complete(undated, names, ["weekday"], [range(7)])
     return ClockTables(hour=hour, weekday_hour=cube, date_only=date_only)
 
@@ -82,18 +74,12 @@ def _complete(frame: pd.DataFrame, names, keys: list[str], ranges) -> pd.DataFra
 @cached
 def daylight_counts(
     engine: Engine,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """Incidents in daylight and darkness by category, in the shape of
     geodata.stats.daylight.daylight_split: category, daylight, darkness, unknown
     (no time or no place), total. Not limited by a time-of-day band."""
-    q = build_query(start, end, categories, agencies, wards, counties, (), cell)
+    q = build_query(filters.but(hours=()), needs=("category", "daylight", "darkness"))
     sql = q.select(
         "category, sum(daylight) AS daylight, sum(darkness) AS darkness, sum(n) AS total",
         group="category",

@@ -1,6 +1,7 @@
 """CompStat comparisons and hot-spot statistics over the aggregate tables: the
 statistics of geodata.stats fed by geodata.queries.analytics, cached per data
-version like every other read. Filters as in geodata.queries.analytics."""
+version like every other read. Filters as in geodata.queries.analytics; the CompStat
+reads take their periods from `as_of` and ignore the filters' dates."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from geodata.queries.analytics import (
     placed_counts,
     segment_counts,
 )
+from geodata.queries.filters import IncidentFilter
 from geodata.queries.maps import date_bounds
 from geodata.queries.wards import ward_table
 from geodata.stats.emerging import emerging_hotspots
@@ -57,21 +59,13 @@ def _wards_in_view(
 def compstat_by_ward(
     engine: Engine,
     as_of: date,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """geodata.stats.trends.compstat_table by ward, every ward in view listed, with
     ward names: ward (code, or "All wards"), name, then compstat_table's columns."""
-    daily = segment_counts(
-        engine, _segment_bounds(as_of), categories, agencies, wards, counties, hours, cell,
-        by="ward",
-    )  # fmt: skip
+    daily = segment_counts(engine, _segment_bounds(as_of), filters, by="ward")
     daily = daily.rename(columns={"group": "ward"}).dropna(subset=["ward"])
-    in_view = _wards_in_view(engine, wards, counties)
+    in_view = _wards_in_view(engine, filters.wards, filters.counties)
     table = compstat_table(daily, as_of, wards=in_view["code"].tolist())
     names = dict(zip(in_view["code"], in_view["name"], strict=True))
     table.insert(1, "name", table["ward"].map(names).fillna(table["ward"]))
@@ -82,12 +76,7 @@ def compstat_by_ward(
 def period_cards(
     engine: Engine,
     as_of: date,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> dict[str, dict]:
     """The last 28 days vs the 28 before ("recent") and year to date vs the same days
     last year ("ytd"): for each, current, previous, difference, pct_change, label,
@@ -95,10 +84,7 @@ def period_cards(
     not_comparable: why the change cannot be read when the earlier period starts
     before the first day of data (geodata.stats.trends.not_comparable_note), else
     None."""
-    daily = segment_counts(
-        engine, _segment_bounds(as_of), categories, agencies, wards, counties, hours, cell,
-        by="category",
-    )  # fmt: skip
+    daily = segment_counts(engine, _segment_bounds(as_of), filters, by="category")
     spans = periods(as_of)
     data_first, _ = date_bounds(engine)
     cards = {}
@@ -125,14 +111,7 @@ def period_cards(
 def gi_cells(
     engine: Engine,
     res: int,
-    start: date | None,
-    end: date | None,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
     """Getis-Ord Gi* with FDR for the cells at `res` (geodata.stats.hotspots): one row
     per cell of the study grid (cells with incidents and their ring of empty
@@ -140,11 +119,10 @@ def gi_cells(
 
     Incidents placed only by a place name count evenly over the place's reach (its
     point is not where they happened), so `count` can be fractional."""
-    filters = (start, end, categories, agencies, wards, counties, hours, cell)
-    counts = cell_counts(engine, res, *filters)
+    counts = cell_counts(engine, res, filters)
     if counts.empty:
         return hotspots(pd.DataFrame({"cell": pd.Series([], dtype="int64"), "count": []}))
-    placed = placed_counts(engine, res, *filters)
+    placed = placed_counts(engine, res, filters)
     area = placed["kind"].isin(AREA_KINDS).to_numpy()
     placed = placed.assign(reach_m=np.where(area, AREA_REACH_M, REACH_M))
     return hotspots(share_over_reach(counts.rename(columns={"h3": "cell"}), placed, res))
@@ -154,20 +132,12 @@ def gi_cells(
 def emerging_cells(
     engine: Engine,
     res: int,
-    start: date,
-    end: date,
-    categories: tuple[str, ...] = (),
-    agencies: tuple[int, ...] = (),
-    wards: tuple[str, ...] = (),
-    counties: tuple[str, ...] = (),
-    hours: tuple[int, ...] = (),
-    cell: int | None = None,
+    filters: IncidentFilter,
 ) -> pd.DataFrame:
-    """The emerging hot-spot category of each cell over the months from `start` to
-    `end` (geodata.stats.emerging.emerging_hotspots; ObservatoryError with fewer than
+    """The emerging hot-spot category of each cell over the months from the filters'
+    start to their end (geodata.stats.emerging.emerging_hotspots; ObservatoryError with fewer than
     ten months)."""
-    counts = cell_month_counts(
-        engine, res, start, end, categories, agencies, wards, counties, hours, cell
-    )
-    months = pd.period_range(pd.Timestamp(start), pd.Timestamp(end), freq="M").to_timestamp()
+    counts = cell_month_counts(engine, res, filters)
+    first, last = pd.Timestamp(filters.start), pd.Timestamp(filters.end)
+    months = pd.period_range(first, last, freq="M").to_timestamp()
     return emerging_hotspots(counts, months=list(months))

@@ -75,24 +75,56 @@ WITH linked AS (
     WINDOW event AS (PARTITION BY i.event_group_id),
            lead_first AS (PARTITION BY i.event_group_id
                           ORDER BY (i.ward_code IS NULL), a.agency_type = ANY(:police) DESC, i.id)
-), records AS (
-    -- A record in no group is an event of its own: no window needed for the million.
-    SELECT a.name AS agency, i.ward_code, date_trunc('month', i.occurred_from)::date AS month,
-           i.category, true AS lead, a.agency_type = ANY(:police) AS police,
-           a.agency_type <> ALL(:police) AS other
-    FROM incidents i JOIN agencies a ON a.id = i.agency_id
-    WHERE i.event_group_id IS NULL
+), linked_events AS (
+    SELECT agency, ward_code, month, category,
+           (lead AND police AND NOT other)::int AS police_only,
+           (lead AND other AND NOT police)::int AS other_only,
+           (lead AND police AND other)::int AS seen_by_both
+    FROM linked
+), counted AS (
+    -- A record in no group is an event of its own. agency_record_counts (kept on load,
+    -- geodata.source_counts) counts every record per agency; the linked ones, few and
+    -- found through their index, are taken back out here.
+    SELECT agency_id, by_ward_month, ward_code, month, category, n
+    FROM agency_record_counts
     UNION ALL
-    SELECT agency, ward_code, month, category, lead, police, other FROM linked
+    SELECT i.agency_id, true, i.ward_code, date_trunc('month', i.occurred_from)::date,
+           NULL, -count(*)
+    FROM incidents i WHERE i.event_group_id IS NOT NULL
+    GROUP BY i.agency_id, i.ward_code, 4
+    UNION ALL
+    SELECT i.agency_id, false, NULL, NULL, i.category, -count(*)
+    FROM incidents i WHERE i.event_group_id IS NOT NULL
+    GROUP BY i.agency_id, i.category
+), records AS (
+    -- present: the agency's records in the group (an agency is listed where it has one)
+    SELECT c.by_ward_month, a.name AS agency, c.ward_code, c.month, c.category,
+           CASE WHEN a.agency_type = ANY(:police) THEN c.n ELSE 0 END AS police_only,
+           CASE WHEN a.agency_type = ANY(:police) THEN 0 ELSE c.n END AS other_only,
+           0 AS seen_by_both, c.n AS present
+    FROM counted c JOIN agencies a ON a.id = c.agency_id
+    UNION ALL
+    SELECT true, agency, ward_code, month, NULL, police_only, other_only, seen_by_both, 1
+    FROM linked_events
+    UNION ALL
+    SELECT false, agency, NULL, NULL, category, police_only, other_only, seen_by_both, 1
+    FROM linked_events
+), per_agency AS (
+    -- Grouped by hashing, twice (by agency, then without): no sort of tens of
+    -- thousands of rows on text keys, and each agency once in a group's list.
+    SELECT by_ward_month, ward_code, month, category, agency, sum(police_only) AS police_only,
+           sum(other_only) AS other_only, sum(seen_by_both) AS seen_by_both
+    FROM records GROUP BY by_ward_month, ward_code, month, category, agency
+    HAVING sum(present) > 0
+), grouped AS (
+    SELECT by_ward_month, ward_code, month, category, sum(police_only) AS police_only,
+           sum(other_only) AS other_only, sum(seen_by_both) AS seen_by_both,
+           string_agg(agency, ', ' ORDER BY agency COLLATE "C") AS agencies
+    FROM per_agency GROUP BY by_ward_month, ward_code, month, category
 )
-SELECT GROUPING(r.category) = 1 AS by_ward_month, r.ward_code, w.name AS ward_name, r.month,
-       r.category,
-       count(*) FILTER (WHERE r.lead AND r.police AND NOT r.other) AS police_only,
-       count(*) FILTER (WHERE r.lead AND r.other AND NOT r.police) AS other_only,
-       count(*) FILTER (WHERE r.lead AND r.police AND r.other) AS both,
-       array_agg(DISTINCT r.agency) AS agencies
-FROM records r LEFT JOIN wards w ON w.code = r.ward_code
-GROUP BY GROUPING SETS ((r.ward_code, w.name, r.month), (r.category))
+SELECT g.by_ward_month, g.ward_code, w.name AS ward_name, g.month, g.category,
+       g.police_only, g.other_only, g.seen_by_both AS both, g.agencies
+FROM grouped g LEFT JOIN wards w ON w.code = g.ward_code
 """
 
 
@@ -106,14 +138,16 @@ def _event_counts(engine: Engine) -> pd.DataFrame:
 
 
 def _with_estimates(table: pd.DataFrame) -> pd.DataFrame:
+    # Withheld under MIN_OVERLAP events seen by both (nearly every ward and month):
+    # only the others pay for an estimate, tens of thousands of rows at a million.
+    counts = zip(table["police_only"], table["other_only"], table["both"], strict=True)
     estimates = [
-        estimate(int(r.police_only + r.both), int(r.other_only + r.both), int(r.both))
-        for r in table.itertuples()
+        estimate(int(p + b), int(o + b), int(b)) if b >= MIN_OVERLAP else None for p, o, b in counts
     ]
-    table["estimated_total"] = [e.total for e in estimates]
-    table["interval_low"] = [e.interval[0] if e.interval else None for e in estimates]
-    table["interval_high"] = [e.interval[1] if e.interval else None for e in estimates]
-    table["enough_overlap"] = [e.enough_overlap for e in estimates]
+    table["estimated_total"] = [e.total if e else None for e in estimates]
+    table["interval_low"] = [e.interval[0] if e and e.interval else None for e in estimates]
+    table["interval_high"] = [e.interval[1] if e and e.interval else None for e in estimates]
+    table["enough_overlap"] = [bool(e and e.enough_overlap) for e in estimates]
     return table
 
 
@@ -136,7 +170,6 @@ def completeness_by_ward_month(engine: Engine) -> pd.DataFrame:
         return pd.DataFrame(columns=_WARD_MONTH_COLUMNS)
     counted = ["police_only", "other_only", "both"]
     table = table[_WARD_MONTH_COLUMNS[:4] + counted].astype(dict.fromkeys(counted, "int64"))
-    table["agencies"] = table["agencies"].map(lambda a: ", ".join(sorted(a)))
     table = _with_estimates(table)
     return table.sort_values(
         ["month", "ward_name", "ward_code"], ascending=[False, True, True], na_position="last"

@@ -10,11 +10,14 @@ from geodata.cache import cached
 
 @cached
 def agency_summary(engine: Engine) -> pd.DataFrame:
-    """agency, agency_type, incidents, first, last (dates) per agency, by name."""
+    """agency, agency_type, incidents, first, last (dates) per agency, by name.
+
+    Read from agency_ward_counts, which triggers keep in step with incidents:
+    counting every incident took 0.3 s at a million."""
     sql = text(
-        "SELECT a.name AS agency, a.agency_type, count(i.id) AS incidents, "
-        "min(i.occurred_from)::date AS first, max(i.occurred_from)::date AS last "
-        "FROM agencies a LEFT JOIN incidents i ON i.agency_id = a.id "
+        "SELECT a.name AS agency, a.agency_type, coalesce(sum(c.n), 0)::bigint AS incidents, "
+        "min(c.first_day) AS first, max(c.last_day) AS last "
+        "FROM agencies a LEFT JOIN agency_ward_counts c ON c.agency_id = a.id "
         "GROUP BY a.id, a.name, a.agency_type ORDER BY a.name"
     )
     with engine.connect() as conn:
