@@ -69,7 +69,11 @@ class KeptRenderer:
             self._close()
 
     def _opened(self, browser: str):
-        if self._kaleido is not None and self._browser == browser:
+        # The loop's thread must still run: a server that stops its worker threads
+        # (dash's test runner raises SystemExit in them) can take it down with the
+        # browser still open, and a render sent to a dead loop waits forever.
+        alive = self._thread is not None and self._thread.is_alive()
+        if self._kaleido is not None and self._browser == browser and alive:
             process = self.browser_process()
             if process is None or process.poll() is None:
                 return self._kaleido
@@ -93,6 +97,8 @@ class KeptRenderer:
         if loop is None:
             return
         try:
+            if kept is not None and not (thread is not None and thread.is_alive()):
+                raise RuntimeError("the browser's loop has stopped")  # kill it below
             if kept is not None:
                 future = asyncio.run_coroutine_threadsafe(kept.__aexit__(None, None, None), loop)
                 future.result(timeout=CLOSE_TIMEOUT_S)

@@ -27,17 +27,13 @@ def _job(fig: go.Figure) -> tuple[dict, dict]:
 def test_downloads_after_the_first_reuse_one_browser():
     starts = renderer.starts
     first = pdf.render_pngs([_bar(300)])
-    began = time.perf_counter()
     second = pdf.render_pngs([_bar(200), _bar(250)])
-    reused_s = time.perf_counter() - began
     assert renderer.starts - starts <= 1  # the first may start it; the second never does
     assert [Image.open(io.BytesIO(png)).size for png in first + second] == [
         (400, 300),
         (400, 200),
         (400, 250),
     ]
-    # Two figures in the kept browser take less time than starting one (2 to 4 s here).
-    assert reused_s < 2.0
 
 
 def test_a_closed_or_idle_browser_is_gone_and_reopens():
@@ -61,3 +57,21 @@ def test_a_closed_or_idle_browser_is_gone_and_reopens():
     kept.close()
     assert not kept.is_open
     again.wait(timeout=20)
+
+
+def test_a_browser_whose_loop_died_is_replaced_not_waited_on():
+    """A server stopping its threads (dash's test runner raises SystemExit in them)
+    can end the loop that talks to the browser while the browser lives on: the next
+    download must start a fresh one instead of waiting on the dead loop."""
+    kept = KeptRenderer()
+    browser = pdf.chromium_path()
+    kept.render([_job(_bar(300))], browser, 60)
+    orphan = kept.browser_process()
+    kept._loop.call_soon_threadsafe(kept._loop.stop)
+    kept._thread.join(timeout=20)
+    assert not kept._thread.is_alive() and orphan.poll() is None
+
+    (png,) = kept.render([_job(_bar(200))], browser, 30)
+    assert kept.starts == 2 and Image.open(io.BytesIO(png)).size == (400, 200)
+    orphan.wait(timeout=20)  # the old browser was killed, not left running
+    kept.close()
