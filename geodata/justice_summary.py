@@ -155,13 +155,13 @@ def _insert(conn: Connection, rows: int | None, chosen: str = "") -> None:
         conn.execute(
             text(_SINGLE.replace("{history_scope}", history).replace("{incident_scope}", incidents))
         )
-        if not many or _some_case_has_statuses(conn, history, chosen):
+        if not many or _some_case_has_several_statuses(conn, history, chosen):
             conn.execute(text(_MULTIPLE.replace("{history_scope}", history)))
     if many:
         conn.execute(text(f"ANALYZE {TABLE}"))
 
 
-def _some_case_has_statuses(conn: Connection, history: str, chosen: str) -> bool:
+def _some_case_has_several_statuses(conn: Connection, history: str, chosen: str) -> bool:
     """Whether a chosen case holds more than one status, once the others are written:
     when the statuses outnumber the cases written with one, two counts instead of
     grouping a million statuses again to find none (a first load has none)."""
