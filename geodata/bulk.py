@@ -97,6 +97,24 @@ def unique_deferred(conn: Connection, table: str) -> Iterator[None]:
         conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{key.name}" {key.definition}'))
 
 
+@contextlib.contextmanager
+def primary_key_deferred(conn: Connection, table: str) -> Iterator[None]:
+    """Drop the primary key of `table` for the block and add it back, checked in one
+    sort: for a table no other table references, filled in the block with rows whose
+    keys cannot repeat (the key of another table's rows, one each); should one repeat,
+    adding the key back fails and the transaction rolls back."""
+    key = conn.execute(
+        text(
+            "SELECT conname AS name, pg_get_constraintdef(oid) AS definition "
+            "FROM pg_constraint WHERE conrelid = CAST(:table AS regclass) AND contype = 'p'"
+        ),
+        {"table": table},
+    ).one()
+    conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{key.name}"'))
+    yield
+    conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{key.name}" {key.definition}'))
+
+
 def copy_arrow(
     conn: Connection, copy_sql: str, table, chunk_rows: int = 100_000, order=None
 ) -> None:

@@ -205,7 +205,7 @@ def finish_import(
         written = report.get("inserted", 0) + report.get("updated", 0)
         whole = weights is not None and written == len(weights.rows)
         aggregates.refresh_aggregates(conn, import_id, weights if whole else None)
-        summaries.refresh(conn, import_id)
+        summaries.refresh(conn, import_id, written=written)
     cache.bump_version(conn)
 
 

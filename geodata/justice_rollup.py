@@ -33,16 +33,22 @@ _SETS = [f"(c.category, c.{column})" for column in _ENTERED.values()] + [
     "(c.category, c.last_seen)",
 ]
 _GROUPED = [*_ENTERED.values(), "last_status", "since", "last_seen"]
-# The rows a set of cases adds to justice_days, counted: one pass over the cases with
-# a hashed group per stage's day (a case adds up to ten rows: unnesting them first
-# would sort ten million rows at a million cases), and the finished spells apart.
+# The rows a set of cases adds to justice_days, counted: the cases first grouped on
+# every day column at once (a million cases make some tens of thousands of groups,
+# one hash each), those groups summed per stage's day (hashing each case once per
+# stage took seconds at a million), and the finished spells apart.
 # `{where}` chooses the cases (a condition on c, or nothing for all of them).
 _DAY_COUNTS = f"""
-WITH sets AS (
+WITH cases AS (
+    SELECT c.category, {", ".join(f"c.{column}" for column in _GROUPED)}, count(*) AS n
+    FROM justice_cases c {{where}}
+    GROUP BY c.category, {", ".join(f"c.{column}" for column in _GROUPED)}
+),
+sets AS (
     SELECT c.category, {", ".join(f"c.{column}" for column in _GROUPED)},
            {", ".join(f"GROUPING(c.{column}) = 0 AS by_{column}" for column in _GROUPED)},
-           count(*) AS n
-    FROM justice_cases c {{where}}
+           sum(c.n)::bigint AS n
+    FROM cases c
     GROUP BY GROUPING SETS ({", ".join(_SETS)})
 )
 {

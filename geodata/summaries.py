@@ -21,12 +21,21 @@ _BY_IDS = "SELECT unnest(CAST(:ids AS bigint[])) AS id"
 
 
 def refresh(
-    conn: Connection, import_id: int | None = None, incident_ids: list[int] | None = None
+    conn: Connection,
+    import_id: int | None = None,
+    incident_ids: list[int] | None = None,
+    written: int | None = None,
 ) -> None:
     """Bring the summaries up to date for the incidents import `import_id` wrote
-    (inserted or updated), or for `incident_ids`, or for every incident when both are
-    None; on the caller's connection and transaction."""
+    (inserted or updated; `written` of them, when the caller counted), or for
+    `incident_ids`, or for every incident when both are None; on the caller's
+    connection and transaction."""
     if import_id is None and incident_ids is None:
+        _rebuild(conn)
+        return
+    if written is not None and bulk.is_bulk(conn, justice_summary.TABLE, written):
+        # Recounted from every incident below anyway: choosing the million first
+        # would only scan the incidents once more.
         _rebuild(conn)
         return
     if import_id is not None:

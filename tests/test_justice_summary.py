@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, text
 
-from geodata import summaries
+from geodata import bulk, summaries
 from geodata.queries import justice as justice_queries
 from geodata.stats import justice
 from tests.ingest_helpers import HEADER, ingest_one, load_square_wards, row, write_csv
@@ -57,13 +57,22 @@ def _summary(engine) -> dict[str, list[str]]:
         }
 
 
-def _load_dated_registers(engine, tmp_path, seed: int = 5, cases: int = 120) -> None:
-    """Four monthly issues of one register, each loaded as of its month's end."""
+_MONTHS = (("04", "30"), ("05", "31"), ("06", "30"), ("07", "31"))
+
+
+def _load_dated_registers(
+    engine, tmp_path, seed: int = 5, cases: int = 120, months: int = len(_MONTHS)
+) -> None:
+    """The first `months` monthly issues of one register, each loaded as of its
+    month's end."""
     rng = np.random.default_rng(seed)
-    load_square_wards(engine)
+    with engine.connect() as conn:
+        wards = conn.execute(text("SELECT count(*) FROM wards")).scalar_one()
+    if not wards:  # loading the later months onto the first
+        load_square_wards(engine)
     url = engine.url.render_as_string(hide_password=False)
     rows = None
-    for month, day in (("04", "30"), ("05", "31"), ("06", "30"), ("07", "31")):
+    for month, day in _MONTHS[:months]:
         rows = _register(rng, rows, cases)
         dated = create_engine(
             url, connect_args={"options": f"-c observatory.observed_on=2024-{month}-{day}"}
@@ -91,6 +100,48 @@ def test_summary_after_reimports_equals_a_rebuild_from_the_histories(empty_db, t
     assert len(kept["justice_cases"]) == 120
     assert {len(rows) > 20 for rows in kept.values()} == {True}
     assert kept == rebuilt  # differences applied load by load equal a recount
+
+
+def _rewritten_case_by_case(engine) -> dict[str, list[str]]:
+    """The summary after rewriting every case through the path of a small load."""
+    with engine.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM incidents")).scalars().all()
+        assert not bulk.is_bulk(conn, "justice_cases", len(ids))
+        summaries.refresh(conn, incident_ids=list(ids))
+    return _summary(engine)
+
+
+def test_national_loads_store_the_summary_a_case_by_case_rewrite_stores(
+    empty_db, tmp_path, monkeypatch
+):
+    """Every load here takes the national path (a recount, the cases with one status
+    apart from those with spells); rewriting each case as a small load does gives the
+    same rows and counts, and the table keeps its keys and indexes."""
+
+    def schema() -> list[str]:
+        with empty_db.connect() as conn:
+            return sorted(
+                conn.execute(
+                    text(
+                        "SELECT indexdef FROM pg_indexes WHERE tablename = 'justice_cases' "
+                        "UNION ALL SELECT conname || ' ' || pg_get_constraintdef(oid) "
+                        "FROM pg_constraint WHERE conrelid = 'justice_cases'::regclass"
+                    )
+                ).scalars()
+            )
+
+    before = schema()
+    national = {"BULK_MIN_ROWS": 1, "BULK_SHARE": 0.0}
+    for months in (1, len(_MONTHS)):  # one status per case, then cases with spells
+        for name, value in national.items():
+            monkeypatch.setattr(bulk, name, value)
+        _load_dated_registers(empty_db, tmp_path, seed=11, months=months)
+        loaded = _summary(empty_db)
+        monkeypatch.undo()
+        assert len(loaded["justice_cases"]) == 120 and schema() == before
+        finished = [r for r in loaded["justice_days"] if ",finished," in r]
+        assert bool(finished) == (months > 1)
+        assert _rewritten_case_by_case(empty_db) == loaded
 
 
 def test_summary_reads_equal_the_history_reference_after_reimports(empty_db, tmp_path):
