@@ -566,6 +566,21 @@ incident_hours_monthly = Table(
     Index("ix_incident_hours_monthly_month", "month"),
 )
 
+# Records per month, category (NULL: every category) and resolution-6 cell, with the
+# distinct finer cells under each (geodata.map_rollup), for the national map.
+incident_map_monthly = Table(
+    "incident_map_monthly",
+    Base.metadata,
+    Column("month", Date, nullable=False),
+    Column("category", String),
+    Column("h3_6", BigInteger, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("cells_7", Integer, nullable=False),
+    Column("cells_8", Integer, nullable=False),
+    Column("cells_9", Integer, nullable=False),
+    Index("ix_incident_map_monthly_category_month", "category", "month"),
+)
+
 
 class PatrolPlan(Base):
     """A saved patrol plan (issue #6) with the parameters it was planned from, so it

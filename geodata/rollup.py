@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, text
 
 from geodata import bulk
+from geodata.map_rollup import refresh_map_rollup
 
 DAILY = {"cells": "incident_cells_daily", "hours": "incident_hours_daily"}
 MONTHLY = {"cells": "incident_cells_monthly", "hours": "incident_hours_monthly"}
@@ -92,6 +93,7 @@ def refresh_rollups(conn: Connection, agencies: Sequence[int] | None) -> None:
             conn.execute(text(_insert_levels("TRUE")))
             conn.execute(text(_insert_from_daily("hours", "TRUE")))
         conn.execute(text(f"ANALYZE {', '.join(tables)}"))
+        refresh_map_rollup(conn, None)
         return
     if not agencies:
         return
@@ -114,6 +116,7 @@ def refresh_rollups(conn: Connection, agencies: Sequence[int] | None) -> None:
     conn.execute(text(_insert_from_daily("cells", "agency_id = ANY(:agencies)")), chosen)
     if not months:
         return
+    refresh_map_rollup(conn, months)
     by_month = {"months": months}
     conn.execute(
         text("DELETE FROM incident_cells_monthly WHERE level > 0 AND month = ANY(:months)"),

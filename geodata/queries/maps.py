@@ -18,7 +18,9 @@ from sqlalchemy import Engine, text
 from geodata import settings
 from geodata.cache import cached
 from geodata.errors import ObservatoryError
-from geodata.h3grid import RESOLUTIONS, fitting_resolution, parents
+from geodata.h3grid import RESOLUTIONS, cell_sql, fitting_resolution, parents
+from geodata.map_rollup import TABLE as MAP_ROLLUP
+from geodata.rollup import split_span
 
 
 def _where(
@@ -97,11 +99,10 @@ def coarsen_counts(counts: pd.DataFrame, res: int) -> pd.DataFrame:
 @dataclass(frozen=True)
 class HexView:
     """What a map draws: counts per cell at `res`, the finest resolution from
-    `requested` down whose cells fit the budget (`requested_cells` at `requested`)."""
+    `requested` down whose cells fit the budget."""
 
     requested: int
     res: int
-    requested_cells: int
     counts: pd.DataFrame
 
     @property
@@ -120,10 +121,101 @@ def hex_view(
     wards: tuple[str, ...] = (),
 ) -> HexView:
     """hex_counts at `res`, or summed into the parents at the finest coarser
-    resolution with at most `budget` cells (geodata.h3grid.fitting_resolution)."""
+    resolution with at most `budget` cells (geodata.h3grid.fitting_resolution).
+
+    Without a ward filter, the monthly map rollup (geodata.map_rollup) first tries to
+    prove that every resolution from `res` to 7 is over the budget; the view is then
+    counted at resolution 6 from the rollup and the range's edge days, with the same
+    result, instead of from every incident at `res` (a second nationally)."""
+    if not wards and res in RESOLUTIONS:
+        view = _view_from_rollup(engine, res, budget, start, end, categories)
+        if view is not None:
+            return view
     counts = hex_counts(engine, res, start, end, categories, wards)
     drawn = fitting_resolution(counts["h3"].to_numpy(), res, budget)
-    return HexView(res, drawn, len(counts), coarsen_counts(counts, drawn))
+    return HexView(res, drawn, coarsen_counts(counts, drawn))
+
+
+def _view_from_rollup(
+    engine: Engine,
+    res: int,
+    budget: int,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...],
+) -> HexView | None:
+    """The view at resolution 6 or coarser when the rollup proves the finer ones over
+    the budget; None when it cannot (the caller counts the incidents)."""
+    pieces = split_span(start, end)
+    params: dict = {}
+    ranges, whole = [], []
+    for i, (low, high, label) in enumerate(pieces.months):
+        bounds = ["TRUE"]
+        if low is not None:
+            bounds.append(f"month >= :low_{i}")
+            params[f"low_{i}"] = low
+        if high is not None:
+            bounds.append(f"month < :high_{i}")
+            params[f"high_{i}"] = high
+        ranges.append(" AND ".join(bounds))
+        if label is None:  # months wholly inside the range: their cells are the range's
+            whole.append(ranges[-1])
+    if not ranges:
+        return None
+    if categories:
+        kind = "category = ANY(:categories)"
+        params["categories"] = list(categories)
+    else:
+        kind = "category IS NULL"
+    inside = " OR ".join(f"({w})" for w in whole) or "FALSE"
+    floors = ", ".join(
+        f"coalesce(max(cells_{r}) FILTER (WHERE {inside}), 0) AS cells_{r}"
+        for r in range(7, res + 1)
+    )
+    sql = text(
+        f"SELECT h3_6 AS h3, sum(n) AS count, {floors} FROM {MAP_ROLLUP} "
+        f"WHERE {kind} AND ({' OR '.join(f'({r})' for r in ranges)}) GROUP BY h3_6"
+    )
+    with engine.connect() as conn:
+        cells = pd.read_sql(sql, conn, params=params)
+        # A cell's busiest whole month is a floor for its range: summed over the
+        # resolution-6 cells, floors over the budget prove the resolution too fine.
+        if any(cells[f"cells_{r}"].sum() <= budget for r in range(7, res + 1)):
+            return None
+        edges = _edge_counts(conn, pieces, categories)
+    edges = edges.astype({"h3": "int64", "count": "int64"})
+    counts = pd.concat([cells.astype({"h3": "int64", "count": "int64"}), edges])
+    counts = counts[["h3", "count"]]
+    counts = counts.groupby("h3", sort=True, as_index=False)["count"].sum()
+    counts = counts[counts["count"] != 0].reset_index(drop=True)
+    drawn = fitting_resolution(counts["h3"].to_numpy(), 6, budget)
+    return HexView(res, drawn, coarsen_counts(counts, drawn))
+
+
+def _edge_counts(conn, pieces, categories: tuple[str, ...]) -> pd.DataFrame:
+    """Incidents per resolution-6 cell on the days split_span adds (+) to or takes (-)
+    from the rollup's months."""
+    days = [(low, high, 1) for low, high in pieces.plus]
+    days += [(low, high, -1) for low, high, _ in pieces.minus]
+    if not days:
+        # int64, not the float64 of an empty column: a concat would round the cells.
+        return pd.DataFrame({"h3": pd.Series([], dtype="int64"), "count": 0})
+    params: dict = {}
+    signs, spans = [], []
+    for i, (low, high, sign) in enumerate(days):
+        span = f"(occurred_from >= :day_{i} AND occurred_from < :after_{i})"
+        params |= {f"day_{i}": low, f"after_{i}": high}
+        signs.append(f"WHEN {span} THEN {sign}")
+        spans.append(span)
+    kind = ""
+    if categories:
+        kind = "AND category = ANY(:categories)"
+        params["categories"] = list(categories)
+    sql = text(
+        f"SELECT {cell_sql(6)} AS h3, sum(CASE {' '.join(signs)} END) AS count "
+        f"FROM incidents WHERE h3_7 IS NOT NULL {kind} AND ({' OR '.join(spans)}) GROUP BY 1"
+    )
+    return pd.read_sql(sql, conn, params=params)
 
 
 @cached
