@@ -34,9 +34,13 @@ MONTH = "date_trunc('month', occurred_from)::date"
 MONTH_INDEX = "(extract(year FROM occurred_from) * 12 + extract(month FROM occurred_from) - 1)::int"
 
 
-def refresh_map_rollup(conn: Connection, months: Sequence[date] | None) -> None:
+def refresh_map_rollup(
+    conn: Connection, months: Sequence[date] | None, incidents: pd.DataFrame | None = None
+) -> None:
     """Rebuild the rows of `months` (first days; every month when None) from
-    `incidents`, on the caller's connection and transaction."""
+    `incidents`, on the caller's connection and transaction. `incidents`: every
+    incident (columns occurred_from, category, h3_9) when the caller has them in hand
+    (a full rebuild then reads nothing: a million rows cost 1.5 s to read)."""
     if conn.execute(text(f"SELECT to_regclass('{TABLE}')")).scalar() is None:
         return  # migrations before 0012
     if months is None:
@@ -52,7 +56,12 @@ def refresh_map_rollup(conn: Connection, months: Sequence[date] | None) -> None:
         f"SELECT {MONTH_INDEX} AS month, category, h3_9 FROM incidents "
         f"WHERE h3_9 IS NOT NULL AND {scope}"
     )
-    frame = pd.read_sql(text(sql), conn, params=params) if params else _copy_rows(conn, sql)
+    if months is None and incidents is not None:
+        frame = _from_incidents(incidents)
+    elif params:
+        frame = pd.read_sql(text(sql), conn, params=params)
+    else:
+        frame = _copy_rows(conn, sql)
     rows = map_rows(frame)
     if rows.empty:
         return
@@ -62,6 +71,19 @@ def refresh_map_rollup(conn: Connection, months: Sequence[date] | None) -> None:
         conn.execute(text(f"ANALYZE {TABLE}"))
     else:
         _write(conn, rows)
+
+
+def _from_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The columns map_rows reads, from incidents in hand."""
+    placed = incidents[incidents["h3_9"].notna()]
+    stamps = placed["occurred_from"].to_numpy().astype("datetime64[M]")
+    return pd.DataFrame(
+        {
+            "month": stamps.astype(np.int64) + 1970 * 12,
+            "category": placed["category"].to_numpy(),
+            "h3_9": placed["h3_9"].to_numpy(dtype=np.int64),
+        }
+    )
 
 
 def map_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +98,7 @@ def map_rows(frame: pd.DataFrame) -> pd.DataFrame:
     # codes keep the rows in (category, month) order, the order of the index reads.
     month_codes, month_numbers = pd.factorize(frame["month"].to_numpy(dtype=np.int64), sort=True)
     months = np.array([date(int(m) // 12, int(m) % 12 + 1, 1) for m in month_numbers])
-    category_codes, categories = pd.factorize(frame["category"].astype(str), sort=True)
+    category_codes, categories = pd.factorize(frame["category"], sort=True)
     categories = np.asarray(categories, dtype=object)
     cells = frame["h3_9"].to_numpy(dtype=np.int64)
     count = len(months)
@@ -92,18 +114,41 @@ def map_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return out[columns]
 
 
+# A resolution-9 cell's index without its constant bits (mode 1, resolution 9, the
+# unused digits 10-15): base cell and nine digits in 34 bits, so a key fits beside it
+# in one int64 and every grouping below is one numpy sort.
+_CELL_BITS = 34
+_UNUSED = 18  # digits 10-15
+_HEADER9 = (1 << 59) | (9 << 52) | ((1 << _UNUSED) - 1)
+_MASK = (1 << _CELL_BITS) - 1
+
+
 def _level(key: np.ndarray, cells: np.ndarray) -> pd.DataFrame:
     """Records and distinct finer cells per (key, resolution-6 cell)."""
-    fine = pd.DataFrame({"key": key, "h3_9": cells}).groupby(["key", "h3_9"]).size()
-    fine = fine.rename("n").reset_index()
-    nine = fine["h3_9"].to_numpy()
-    fine["h3_6"] = parents(nine, 6)
-    out = fine.groupby(["key", "h3_6"]).agg(n=("n", "sum"), cells_9=("n", "size"))
+    packed = (cells >> _UNUSED) & _MASK
+    if not np.array_equal(packed << _UNUSED | _HEADER9, cells):
+        raise ValueError("H3 cells must be valid resolution-9 cell indexes")
+    fine, records = np.unique(key << _CELL_BITS | packed, return_counts=True)
+    fine_key, fine_cell = fine >> _CELL_BITS, fine & _MASK
+    # `fine` is sorted, so every coarser packing of it is too: groups are runs.
+    six = fine_key << _CELL_BITS | fine_cell >> 9  # digits 7-9 dropped
+    starts = _run_starts(six)
+    out = {
+        "key": fine_key[starts],
+        "h3_6": parents(fine_cell[starts] << _UNUSED | _HEADER9, 6),
+        "n": np.add.reduceat(records, starts),
+        "cells_9": np.diff(np.append(starts, len(six))),
+    }
     for res in (7, 8):
-        fine[f"h3_{res}"] = parents(nine, res)
-        distinct = fine.drop_duplicates(["key", f"h3_{res}"])
-        out[f"cells_{res}"] = distinct.groupby(["key", "h3_6"]).size()
-    return out.reset_index()
+        finer = fine_key << _CELL_BITS | fine_cell >> 3 * (9 - res)
+        owners = six[_run_starts(finer)]
+        out[f"cells_{res}"] = np.diff(np.append(_run_starts(owners), len(owners)))
+    return pd.DataFrame(out)
+
+
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array."""
+    return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
 def _write(conn: Connection, rows: pd.DataFrame) -> None:
