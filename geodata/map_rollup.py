@@ -28,6 +28,7 @@ from geodata import bulk
 from geodata.h3grid import parents
 
 TABLE = "incident_map_monthly"
+WARDS = "incident_wards_monthly"
 FINE = (7, 8, 9)  # the resolutions whose distinct cells are counted
 MONTH = "date_trunc('month', occurred_from)::date"
 # Months as whole numbers (year * 12 + month - 1): a million dates group slowly.
@@ -39,51 +40,76 @@ def refresh_map_rollup(
 ) -> None:
     """Rebuild the rows of `months` (first days; every month when None) from
     `incidents`, on the caller's connection and transaction. `incidents`: every
-    incident (columns occurred_from, category, h3_9) when the caller has them in hand
-    (a full rebuild then reads nothing: a million rows cost 1.5 s to read)."""
+    incident (columns occurred_from, category, ward_code, h3_9) when the caller has
+    them in hand (a full rebuild then reads nothing: a million rows take 1.5 s)."""
     if conn.execute(text(f"SELECT to_regclass('{TABLE}')")).scalar() is None:
         return  # migrations before 0012
+    tables = (TABLE, WARDS)
     if months is None:
-        conn.execute(text(f"TRUNCATE {TABLE}"))
+        conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
         scope, params = "TRUE", {}
     else:
         if not months:
             return
         params = {"months": list(months)}
-        conn.execute(text(f"DELETE FROM {TABLE} WHERE month = ANY(:months)"), params)
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table} WHERE month = ANY(:months)"), params)
         scope = f"{MONTH} = ANY(:months)"
-    sql = (
-        f"SELECT {MONTH_INDEX} AS month, category, h3_9 FROM incidents "
-        f"WHERE h3_9 IS NOT NULL AND {scope}"
-    )
+    sql = f"SELECT {MONTH_INDEX} AS month, category, ward_code, h3_9 FROM incidents WHERE {scope}"
     if months is None and incidents is not None:
         frame = _from_incidents(incidents)
     elif params:
         frame = pd.read_sql(text(sql), conn, params=params)
+        frame["h3_9"] = frame["h3_9"].astype("Int64")
     else:
         frame = _copy_rows(conn, sql)
-    rows = map_rows(frame)
-    if rows.empty:
+    if frame.empty:
         return
+    placed = frame["h3_9"].notna().to_numpy()
+    rows = {TABLE: map_rows(frame[placed]), WARDS: ward_rows(frame, placed)}
     if months is None:
-        with bulk.indexes_deferred(conn, (TABLE,)):
-            _write(conn, rows)
-        conn.execute(text(f"ANALYZE {TABLE}"))
+        with bulk.indexes_deferred(conn, tables):
+            for table, frame_rows in rows.items():
+                _write(conn, table, frame_rows)
+        conn.execute(text(f"ANALYZE {', '.join(tables)}"))
     else:
-        _write(conn, rows)
+        for table, frame_rows in rows.items():
+            _write(conn, table, frame_rows)
 
 
 def _from_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
-    """The columns map_rows reads, from incidents in hand."""
-    placed = incidents[incidents["h3_9"].notna()]
-    stamps = placed["occurred_from"].to_numpy().astype("datetime64[M]")
+    """The columns the rollups read, from incidents in hand."""
+    stamps = incidents["occurred_from"].to_numpy().astype("datetime64[M]")
     return pd.DataFrame(
         {
             "month": stamps.astype(np.int64) + 1970 * 12,
-            "category": placed["category"].to_numpy(),
-            "h3_9": placed["h3_9"].to_numpy(dtype=np.int64),
+            "category": incidents["category"].to_numpy(),
+            "ward_code": incidents["ward_code"].to_numpy(),
+            "h3_9": incidents["h3_9"].astype("Int64").array,
         }
     )
+
+
+def _months(numbers: np.ndarray) -> np.ndarray:
+    return np.array([date(int(m) // 12, int(m) % 12 + 1, 1) for m in numbers], dtype=object)
+
+
+def ward_rows(frame: pd.DataFrame, placed: np.ndarray) -> pd.DataFrame:
+    """Records per month, category and ward (None: none), and those with a cell (a
+    map position), in month order."""
+    keys = pd.DataFrame(
+        {
+            "month": frame["month"].to_numpy(dtype=np.int64),
+            "category": frame["category"].astype(object).to_numpy(),
+            "ward_code": frame["ward_code"].astype(object).to_numpy(),
+            "placed": placed.astype(np.int64),
+        }
+    )
+    grouped = keys.groupby(["month", "category", "ward_code"], dropna=False, sort=True)
+    rows = grouped["placed"].agg(n="size", placed="sum").reset_index()
+    rows["month"] = _months(rows["month"].to_numpy())
+    rows["ward_code"] = rows["ward_code"].astype(object).where(rows["ward_code"].notna(), None)
+    return rows[["month", "category", "ward_code", "n", "placed"]]
 
 
 def map_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +123,7 @@ def map_rows(frame: pd.DataFrame) -> pd.DataFrame:
     # Integer keys: grouping a million dates and strings costs a second more. Sorted
     # codes keep the rows in (category, month) order, the order of the index reads.
     month_codes, month_numbers = pd.factorize(frame["month"].to_numpy(dtype=np.int64), sort=True)
-    months = np.array([date(int(m) // 12, int(m) % 12 + 1, 1) for m in month_numbers])
+    months = _months(month_numbers)
     category_codes, categories = pd.factorize(frame["category"], sort=True)
     categories = np.asarray(categories, dtype=object)
     cells = frame["h3_9"].to_numpy(dtype=np.int64)
@@ -151,12 +177,14 @@ def _run_starts(ordered: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
 
 
-def _write(conn: Connection, rows: pd.DataFrame) -> None:
+def _write(conn: Connection, table_name: str, rows: pd.DataFrame) -> None:
     import pyarrow as pa
 
+    if rows.empty:
+        return
     columns = ", ".join(rows.columns)
     table = pa.Table.from_pandas(rows, preserve_index=False)
-    bulk.copy_arrow(conn, f"COPY {TABLE} ({columns}) FROM STDIN (FORMAT csv)", table)
+    bulk.copy_arrow(conn, f"COPY {table_name} ({columns}) FROM STDIN (FORMAT csv)", table)
 
 
 def _copy_rows(conn: Connection, sql: str) -> pd.DataFrame:
@@ -173,13 +201,14 @@ def _copy_rows(conn: Connection, sql: str) -> pd.DataFrame:
         for chunk in copy:
             buffer.write(chunk)
     if not buffer.tell():
-        return pd.DataFrame(columns=["month", "category", "h3_9"])
+        return pd.DataFrame(columns=["month", "category", "ward_code", "h3_9"])
     buffer.seek(0)
-    types = {"month": pa.int32(), "category": pa.dictionary(pa.int32(), pa.string())}
-    types["h3_9"] = pa.int64()
+    labels = pa.dictionary(pa.int32(), pa.string())
+    types = {"month": pa.int32(), "category": labels, "ward_code": labels, "h3_9": pa.int64()}
     table = pacsv.read_csv(
         buffer,
         read_options=pacsv.ReadOptions(column_names=list(types)),
-        convert_options=pacsv.ConvertOptions(column_types=types),
+        convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
     )
-    return table.to_pandas()
+    # Nullable integers: cells do not survive a float64 (NaN for NULL) round trip.
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

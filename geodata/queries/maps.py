@@ -20,6 +20,7 @@ from geodata.cache import cached
 from geodata.errors import ObservatoryError
 from geodata.h3grid import RESOLUTIONS, cell_sql, fitting_resolution, parents
 from geodata.map_rollup import TABLE as MAP_ROLLUP
+from geodata.map_rollup import WARDS as WARDS_ROLLUP
 from geodata.rollup import split_span
 
 
@@ -147,19 +148,7 @@ def _view_from_rollup(
     """The view at resolution 6 or coarser when the rollup proves the finer ones over
     the budget; None when it cannot (the caller counts the incidents)."""
     pieces = split_span(start, end)
-    params: dict = {}
-    ranges, whole = [], []
-    for i, (low, high, label) in enumerate(pieces.months):
-        bounds = ["TRUE"]
-        if low is not None:
-            bounds.append(f"month >= :low_{i}")
-            params[f"low_{i}"] = low
-        if high is not None:
-            bounds.append(f"month < :high_{i}")
-            params[f"high_{i}"] = high
-        ranges.append(" AND ".join(bounds))
-        if label is None:  # months wholly inside the range: their cells are the range's
-            whole.append(ranges[-1])
+    ranges, whole, params = _month_ranges(pieces)
     if not ranges:
         return None
     if categories:
@@ -173,7 +162,7 @@ def _view_from_rollup(
         for r in range(7, res + 1)
     )
     sql = text(
-        f"SELECT h3_6 AS h3, sum(n) AS count, {floors} FROM {MAP_ROLLUP} "
+        f"SELECT h3_6 AS h3, sum(n)::bigint AS count, {floors} FROM {MAP_ROLLUP} "
         f"WHERE {kind} AND ({' OR '.join(f'({r})' for r in ranges)}) GROUP BY h3_6"
     )
     with engine.connect() as conn:
@@ -192,14 +181,43 @@ def _view_from_rollup(
     return HexView(res, drawn, coarsen_counts(counts, drawn))
 
 
+def _month_ranges(pieces) -> tuple[list[str], list[str], dict]:
+    """Conditions on a rollup's `month` for each range of months split_span reads,
+    those of months wholly inside the span, and their parameters."""
+    params: dict = {}
+    ranges, whole = [], []
+    for i, (low, high, label) in enumerate(pieces.months):
+        bounds = ["TRUE"]
+        if low is not None:
+            bounds.append(f"month >= :low_{i}")
+            params[f"low_{i}"] = low
+        if high is not None:
+            bounds.append(f"month < :high_{i}")
+            params[f"high_{i}"] = high
+        ranges.append(" AND ".join(bounds))
+        if label is None:  # months wholly inside the range: their cells are the range's
+            whole.append(ranges[-1])
+    return ranges, whole, params
+
+
 def _edge_counts(conn, pieces, categories: tuple[str, ...]) -> pd.DataFrame:
     """Incidents per resolution-6 cell on the days split_span adds (+) to or takes (-)
     from the rollup's months."""
+    sql, params = _edge_sql(pieces, categories, (), f"{cell_sql(6)} AS h3", "h3_7 IS NOT NULL")
+    if sql is None:
+        # int64, not the float64 of an empty column: a concat would round the cells.
+        return pd.DataFrame({"h3": pd.Series([], dtype="int64"), "count": 0})
+    return pd.read_sql(text(sql), conn, params=params)
+
+
+def _edge_sql(pieces, categories, wards, keys: str, where: str, sums: tuple = ("count",)):
+    """SELECT `keys`, signed counts over the days split_span adds to or takes from
+    the rollup's months (None when there are none): `sums` name count(*) and then
+    count(geom)."""
     days = [(low, high, 1) for low, high in pieces.plus]
     days += [(low, high, -1) for low, high, _ in pieces.minus]
     if not days:
-        # int64, not the float64 of an empty column: a concat would round the cells.
-        return pd.DataFrame({"h3": pd.Series([], dtype="int64"), "count": 0})
+        return None, {}
     params: dict = {}
     signs, spans = [], []
     for i, (low, high, sign) in enumerate(days):
@@ -207,15 +225,22 @@ def _edge_counts(conn, pieces, categories: tuple[str, ...]) -> pd.DataFrame:
         params |= {f"day_{i}": low, f"after_{i}": high}
         signs.append(f"WHEN {span} THEN {sign}")
         spans.append(span)
-    kind = ""
     if categories:
-        kind = "AND category = ANY(:categories)"
+        where += " AND category = ANY(:categories)"
         params["categories"] = list(categories)
-    sql = text(
-        f"SELECT {cell_sql(6)} AS h3, sum(CASE {' '.join(signs)} END) AS count "
-        f"FROM incidents WHERE h3_7 IS NOT NULL {kind} AND ({' OR '.join(spans)}) GROUP BY 1"
+    if wards:
+        where += " AND ward_code = ANY(:wards)"
+        params["wards"] = list(wards)
+    sign = f"CASE {' '.join(signs)} END"
+    counted = [f"sum({sign}) AS {sums[0]}"]
+    if len(sums) > 1:
+        counted.append(f"sum(CASE WHEN geom IS NULL THEN 0 ELSE {sign} END) AS {sums[1]}")
+    group = ", ".join(str(i + 1) for i in range(keys.count(" AS ")))
+    sql = (
+        f"SELECT {keys}, {', '.join(counted)} FROM incidents "
+        f"WHERE {where} AND ({' OR '.join(spans)}) GROUP BY {group}"
     )
-    return pd.read_sql(sql, conn, params=params)
+    return sql, params
 
 
 @cached
@@ -230,13 +255,37 @@ def category_ward_counts(
     ward_code, count, placed (with a map position). The one scan behind
     headline_numbers and category_counts; grouping by ward also counts the distinct
     wards at a fraction of what count(DISTINCT ward_code) costs (it sorts)."""
-    where, params = _where(start, end, categories, wards)
+    pieces = split_span(start, end)
+    ranges, _, params = _month_ranges(pieces)
+    filters = []
+    if categories:
+        filters.append("category = ANY(:categories)")
+        params["categories"] = list(categories)
+    if wards:
+        filters.append("ward_code = ANY(:wards)")
+        params["wards"] = list(wards)
+    within = " OR ".join(f"({r})" for r in ranges) or "FALSE"
     sql = text(
-        "SELECT category, ward_code, count(*) AS count, count(geom) AS placed "
-        f"FROM incidents WHERE {where} GROUP BY category, ward_code"
+        "SELECT category, ward_code, sum(n)::bigint AS count, sum(placed)::bigint AS placed "
+        f"FROM {WARDS_ROLLUP} WHERE ({within}) {''.join(f' AND {f}' for f in filters)} "
+        "GROUP BY category, ward_code"
+    )
+    edges, edge_params = _edge_sql(
+        pieces,
+        categories,
+        wards,
+        "category AS category, ward_code AS ward_code",
+        "TRUE",
+        ("count", "placed"),
     )
     with engine.connect() as conn:
         frame = pd.read_sql(sql, conn, params=params)
+        if edges is not None:
+            frame = pd.concat([frame, pd.read_sql(text(edges), conn, params=edge_params)])
+    keys = ["category", "ward_code"]
+    frame = frame.groupby(keys, dropna=False, as_index=False)[["count", "placed"]].sum()
+    frame = frame[frame["count"] != 0].reset_index(drop=True)
+    frame["ward_code"] = frame["ward_code"].astype(object).where(frame["ward_code"].notna(), None)
     return frame.astype({"category": "object", "count": "int64", "placed": "int64"})
 
 

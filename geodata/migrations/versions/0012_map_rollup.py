@@ -1,7 +1,8 @@
 """Incident records per month, category and resolution-6 cell with the distinct finer
-cells under each (issue #8, geodata.map_rollup): the national map decides its drawn
-resolution and counts its cells without reading every incident. Filled from the
-incidents already stored.
+cells under each, and records per month, category and ward with those placed (issue
+#8, geodata.map_rollup): the national map decides its drawn resolution and counts its
+cells and headlines without reading every incident. Filled from the incidents
+already stored.
 
 Revision ID: 0012
 Revises: 0011
@@ -31,10 +32,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_incident_map_monthly_category_month", "incident_map_monthly", ["category", "month"]
     )
+    op.create_table(
+        "incident_wards_monthly",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(), nullable=False),
+        sa.Column("ward_code", sa.String()),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("placed", sa.BigInteger(), nullable=False),
+    )
+    op.create_index("ix_incident_wards_monthly_month", "incident_wards_monthly", ["month"])
     from geodata.map_rollup import refresh_map_rollup
 
     refresh_map_rollup(op.get_bind(), None)
 
 
 def downgrade() -> None:
+    op.drop_table("incident_wards_monthly")
     op.drop_table("incident_map_monthly")
