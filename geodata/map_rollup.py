@@ -47,20 +47,19 @@ def refresh_map_rollup(
     tables = (TABLE, WARDS)
     if months is None:
         conn.execute(text(f"TRUNCATE {', '.join(tables)}"))
-        scope, params = "TRUE", {}
+        scope = "TRUE"
     else:
         if not months:
             return
         params = {"months": list(months)}
         for table in tables:
             conn.execute(text(f"DELETE FROM {table} WHERE month = ANY(:months)"), params)
-        scope = f"{MONTH} = ANY(:months)"
+        # Dates written by us, not bound: COPY takes no parameters.
+        listed = ", ".join(f"'{date.isoformat(m)}'" for m in months)
+        scope = f"{MONTH} = ANY(ARRAY[{listed}]::date[])"
     sql = f"SELECT {MONTH_INDEX} AS month, category, ward_code, h3_9 FROM incidents WHERE {scope}"
     if months is None and incidents is not None:
         frame = _from_incidents(incidents)
-    elif params:
-        frame = pd.read_sql(text(sql), conn, params=params)
-        frame["h3_9"] = frame["h3_9"].astype("Int64")
     else:
         frame = _copy_rows(conn, sql)
     if frame.empty:
