@@ -82,8 +82,9 @@ def _from_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "month": stamps.astype(np.int64) + 1970 * 12,
-            "category": incidents["category"].to_numpy(),
-            "ward_code": incidents["ward_code"].to_numpy(),
+            # Categoricals stay so: a million strings would be made and hashed again.
+            "category": incidents["category"].array,
+            "ward_code": incidents["ward_code"].array,
             "h3_9": incidents["h3_9"].astype("Int64").array,
         }
     )
@@ -96,19 +97,26 @@ def _months(numbers: np.ndarray) -> np.ndarray:
 def ward_rows(frame: pd.DataFrame, placed: np.ndarray) -> pd.DataFrame:
     """Records per month, category and ward (None: none), and those with a cell (a
     map position), in month order."""
-    keys = pd.DataFrame(
+    columns = ["month", "category", "ward_code", "n", "placed"]
+    # One integer key per (month, category, ward): grouping strings costs a second.
+    month_codes, month_numbers = pd.factorize(frame["month"].to_numpy(dtype=np.int64), sort=True)
+    category_codes, categories = pd.factorize(frame["category"])
+    ward_codes, wards = pd.factorize(frame["ward_code"], use_na_sentinel=False)
+    key = (month_codes.astype(np.int64) * len(categories) + category_codes) * len(wards)
+    groups, inverse, records = np.unique(key + ward_codes, return_inverse=True, return_counts=True)
+    wards = np.array([None if pd.isna(w) else w for w in wards], dtype=object)
+    rows = pd.DataFrame(
         {
-            "month": frame["month"].to_numpy(dtype=np.int64),
-            "category": frame["category"].astype(object).to_numpy(),
-            "ward_code": frame["ward_code"].astype(object).to_numpy(),
-            "placed": placed.astype(np.int64),
+            "month": _months(month_numbers[groups // len(wards) // len(categories)]),
+            "category": np.asarray(categories, dtype=object)[
+                groups // len(wards) % len(categories)
+            ],
+            "ward_code": wards[groups % len(wards)],
+            "n": records,
+            "placed": np.bincount(inverse, weights=placed).astype(np.int64),
         }
     )
-    grouped = keys.groupby(["month", "category", "ward_code"], dropna=False, sort=True)
-    rows = grouped["placed"].agg(n="size", placed="sum").reset_index()
-    rows["month"] = _months(rows["month"].to_numpy())
-    rows["ward_code"] = rows["ward_code"].astype(object).where(rows["ward_code"].notna(), None)
-    return rows[["month", "category", "ward_code", "n", "placed"]]
+    return rows[columns]
 
 
 def map_rows(frame: pd.DataFrame) -> pd.DataFrame:
