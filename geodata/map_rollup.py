@@ -13,6 +13,9 @@ month is a floor for its year: summed over the resolution-6 cells, the floors pr
 that a range holds more fine cells than the budget without reading them
 (geodata.queries.maps.hex_view). A range that cannot be proven so is counted from
 `incidents` as before.
+
+Beside it, `incident_wards_monthly` holds records per month, category and ward and
+how many have a position: the map page's headlines and category counts.
 """
 
 from __future__ import annotations
