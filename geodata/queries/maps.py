@@ -252,9 +252,9 @@ def category_ward_counts(
     wards: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Incidents per category and ward (ward_code None for none): category,
-    ward_code, count, placed (with a map position). The one scan behind
-    headline_numbers and category_counts; grouping by ward also counts the distinct
-    wards at a fraction of what count(DISTINCT ward_code) costs (it sorts)."""
+    ward_code, count, placed (with a map position). The one read behind
+    headline_numbers and category_counts: the range's whole months from the monthly
+    rollup (geodata.map_rollup), its edge days from the incidents."""
     pieces = split_span(start, end)
     ranges, _, params = _month_ranges(pieces)
     filters = []
