@@ -377,5 +377,6 @@ def refresh_aggregates(
         _copy_frame(conn, "incident_hours_daily", hours)
     if len(incidents) >= _ANALYZE_FROM_ROWS:
         conn.execute(text(f"ANALYZE {', '.join(TABLES)}"))
-    rollup.refresh_rollups(conn, agencies)
+    # A full rebuild hands over the incidents in hand: the map rollup need not read them.
+    rollup.refresh_rollups(conn, agencies, incidents if agencies is None else None)
     return len(incidents)

@@ -566,6 +566,34 @@ incident_hours_monthly = Table(
     Index("ix_incident_hours_monthly_month", "month"),
 )
 
+# Records per month, category (NULL: every category) and resolution-6 cell, with the
+# distinct finer cells under each (geodata.map_rollup), for the national map.
+incident_map_monthly = Table(
+    "incident_map_monthly",
+    Base.metadata,
+    Column("month", Date, nullable=False),
+    Column("category", String),
+    Column("h3_6", BigInteger, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("cells_7", Integer, nullable=False),
+    Column("cells_8", Integer, nullable=False),
+    Column("cells_9", Integer, nullable=False),
+    Index("ix_incident_map_monthly_category_month", "category", "month"),
+)
+
+# Records per month, category and ward (NULL: none) and how many have a map position:
+# the map page's headlines and category counts (geodata.map_rollup).
+incident_wards_monthly = Table(
+    "incident_wards_monthly",
+    Base.metadata,
+    Column("month", Date, nullable=False),
+    Column("category", String, nullable=False),
+    Column("ward_code", String),
+    Column("n", BigInteger, nullable=False),
+    Column("placed", BigInteger, nullable=False),
+    Index("ix_incident_wards_monthly_month", "month"),
+)
+
 
 class PatrolPlan(Base):
     """A saved patrol plan (issue #6) with the parameters it was planned from, so it

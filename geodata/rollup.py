@@ -21,9 +21,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import pandas as pd
 from sqlalchemy import Connection, text
 
 from geodata import bulk
+from geodata.map_rollup import refresh_map_rollup
 
 DAILY = {"cells": "incident_cells_daily", "hours": "incident_hours_daily"}
 MONTHLY = {"cells": "incident_cells_monthly", "hours": "incident_hours_monthly"}
@@ -72,9 +74,13 @@ def _insert_levels(where: str) -> str:
     )
 
 
-def refresh_rollups(conn: Connection, agencies: Sequence[int] | None) -> None:
+def refresh_rollups(
+    conn: Connection, agencies: Sequence[int] | None, incidents: pd.DataFrame | None = None
+) -> None:
     """Rebuild the monthly rows of `agencies` (every agency when None) from the daily
     tables, on the caller's connection and transaction, after the daily refresh.
+    `incidents`: every incident (occurred_from, category, h3_9), when the caller holds
+    them, for the map rollup (geodata.map_rollup).
 
     The hours rollup and the coarser cell grains have no agency key: they rebuild
     every month the agencies had rows in before (a re-import can move an incident to
@@ -92,6 +98,7 @@ def refresh_rollups(conn: Connection, agencies: Sequence[int] | None) -> None:
             conn.execute(text(_insert_levels("TRUE")))
             conn.execute(text(_insert_from_daily("hours", "TRUE")))
         conn.execute(text(f"ANALYZE {', '.join(tables)}"))
+        refresh_map_rollup(conn, None, incidents)
         return
     if not agencies:
         return
@@ -114,6 +121,7 @@ def refresh_rollups(conn: Connection, agencies: Sequence[int] | None) -> None:
     conn.execute(text(_insert_from_daily("cells", "agency_id = ANY(:agencies)")), chosen)
     if not months:
         return
+    refresh_map_rollup(conn, months)
     by_month = {"months": months}
     conn.execute(
         text("DELETE FROM incident_cells_monthly WHERE level > 0 AND month = ANY(:months)"),

@@ -18,7 +18,10 @@ from sqlalchemy import Engine, text
 from geodata import settings
 from geodata.cache import cached
 from geodata.errors import ObservatoryError
-from geodata.h3grid import RESOLUTIONS, fitting_resolution, parents
+from geodata.h3grid import RESOLUTIONS, cell_sql, fitting_resolution, parents
+from geodata.map_rollup import TABLE as MAP_ROLLUP
+from geodata.map_rollup import WARDS as WARDS_ROLLUP
+from geodata.rollup import split_span
 
 
 def _where(
@@ -97,11 +100,10 @@ def coarsen_counts(counts: pd.DataFrame, res: int) -> pd.DataFrame:
 @dataclass(frozen=True)
 class HexView:
     """What a map draws: counts per cell at `res`, the finest resolution from
-    `requested` down whose cells fit the budget (`requested_cells` at `requested`)."""
+    `requested` down whose cells fit the budget."""
 
     requested: int
     res: int
-    requested_cells: int
     counts: pd.DataFrame
 
     @property
@@ -120,10 +122,125 @@ def hex_view(
     wards: tuple[str, ...] = (),
 ) -> HexView:
     """hex_counts at `res`, or summed into the parents at the finest coarser
-    resolution with at most `budget` cells (geodata.h3grid.fitting_resolution)."""
+    resolution with at most `budget` cells (geodata.h3grid.fitting_resolution).
+
+    Without a ward filter, the monthly map rollup (geodata.map_rollup) first tries to
+    prove that every resolution from `res` to 7 is over the budget; the view is then
+    counted at resolution 6 from the rollup and the range's edge days, with the same
+    result, instead of from every incident at `res` (a second nationally)."""
+    if not wards and res in RESOLUTIONS:
+        view = _view_from_rollup(engine, res, budget, start, end, categories)
+        if view is not None:
+            return view
     counts = hex_counts(engine, res, start, end, categories, wards)
     drawn = fitting_resolution(counts["h3"].to_numpy(), res, budget)
-    return HexView(res, drawn, len(counts), coarsen_counts(counts, drawn))
+    return HexView(res, drawn, coarsen_counts(counts, drawn))
+
+
+def _view_from_rollup(
+    engine: Engine,
+    res: int,
+    budget: int,
+    start: date | None,
+    end: date | None,
+    categories: tuple[str, ...],
+) -> HexView | None:
+    """The view at resolution 6 or coarser when the rollup proves the finer ones over
+    the budget; None when it cannot (the caller counts the incidents)."""
+    pieces = split_span(start, end)
+    ranges, whole, params = _month_ranges(pieces)
+    if not ranges:
+        return None
+    if categories:
+        kind = "category = ANY(:categories)"
+        params["categories"] = list(categories)
+    else:
+        kind = "category IS NULL"
+    inside = " OR ".join(f"({w})" for w in whole) or "FALSE"
+    floors = ", ".join(
+        f"coalesce(max(cells_{r}) FILTER (WHERE {inside}), 0) AS cells_{r}"
+        for r in range(7, res + 1)
+    )
+    sql = text(
+        f"SELECT h3_6 AS h3, sum(n)::bigint AS count, {floors} FROM {MAP_ROLLUP} "
+        f"WHERE {kind} AND ({' OR '.join(f'({r})' for r in ranges)}) GROUP BY h3_6"
+    )
+    with engine.connect() as conn:
+        cells = pd.read_sql(sql, conn, params=params)
+        # A cell's busiest whole month is a floor for its range: summed over the
+        # resolution-6 cells, floors over the budget prove the resolution too fine.
+        if any(cells[f"cells_{r}"].sum() <= budget for r in range(7, res + 1)):
+            return None
+        edges = _edge_counts(conn, pieces, categories)
+    edges = edges.astype({"h3": "int64", "count": "int64"})
+    counts = pd.concat([cells.astype({"h3": "int64", "count": "int64"}), edges])
+    counts = counts[["h3", "count"]]
+    counts = counts.groupby("h3", sort=True, as_index=False)["count"].sum()
+    counts = counts[counts["count"] != 0].reset_index(drop=True)
+    drawn = fitting_resolution(counts["h3"].to_numpy(), 6, budget)
+    return HexView(res, drawn, coarsen_counts(counts, drawn))
+
+
+def _month_ranges(pieces) -> tuple[list[str], list[str], dict]:
+    """Conditions on a rollup's `month` for each range of months split_span reads,
+    those of months wholly inside the span, and their parameters."""
+    params: dict = {}
+    ranges, whole = [], []
+    for i, (low, high, label) in enumerate(pieces.months):
+        bounds = ["TRUE"]
+        if low is not None:
+            bounds.append(f"month >= :low_{i}")
+            params[f"low_{i}"] = low
+        if high is not None:
+            bounds.append(f"month < :high_{i}")
+            params[f"high_{i}"] = high
+        ranges.append(" AND ".join(bounds))
+        if label is None:  # months wholly inside the range: their cells are the range's
+            whole.append(ranges[-1])
+    return ranges, whole, params
+
+
+def _edge_counts(conn, pieces, categories: tuple[str, ...]) -> pd.DataFrame:
+    """Incidents per resolution-6 cell on the days split_span adds (+) to or takes (-)
+    from the rollup's months."""
+    sql, params = _edge_sql(pieces, categories, (), f"{cell_sql(6)} AS h3", "h3_7 IS NOT NULL")
+    if sql is None:
+        # int64, not the float64 of an empty column: a concat would round the cells.
+        return pd.DataFrame({"h3": pd.Series([], dtype="int64"), "count": 0})
+    return pd.read_sql(text(sql), conn, params=params)
+
+
+def _edge_sql(pieces, categories, wards, keys: str, where: str, sums: tuple = ("count",)):
+    """SELECT `keys`, signed counts over the days split_span adds to or takes from
+    the rollup's months (None when there are none): `sums` name count(*) and then
+    count(geom)."""
+    days = [(low, high, 1) for low, high in pieces.plus]
+    days += [(low, high, -1) for low, high, _ in pieces.minus]
+    if not days:
+        return None, {}
+    params: dict = {}
+    signs, spans = [], []
+    for i, (low, high, sign) in enumerate(days):
+        span = f"(occurred_from >= :day_{i} AND occurred_from < :after_{i})"
+        params |= {f"day_{i}": low, f"after_{i}": high}
+        signs.append(f"WHEN {span} THEN {sign}")
+        spans.append(span)
+    if categories:
+        where += " AND category = ANY(:categories)"
+        params["categories"] = list(categories)
+    if wards:
+        where += " AND ward_code = ANY(:wards)"
+        params["wards"] = list(wards)
+    sign = f"CASE {' '.join(signs)} END"
+    counted = [f"sum({sign}) AS {sums[0]}"]
+    if len(sums) > 1:
+        counted.append(f"sum(CASE WHEN geom IS NULL THEN 0 ELSE {sign} END) AS {sums[1]}")
+    group = ", ".join(str(i + 1) for i in range(keys.count(" AS ")))
+    sql = (
+        f"SELECT {keys}, {', '.join(counted)} FROM incidents "
+        f"WHERE {where} AND ({' OR '.join(spans)}) GROUP BY {group}"
+    )
+    return sql, params
 
 
 @cached
@@ -135,16 +252,40 @@ def category_ward_counts(
     wards: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Incidents per category and ward (ward_code None for none): category,
-    ward_code, count, placed (with a map position). The one scan behind
-    headline_numbers and category_counts; grouping by ward also counts the distinct
-    wards at a fraction of what count(DISTINCT ward_code) costs (it sorts)."""
-    where, params = _where(start, end, categories, wards)
+    ward_code, count, placed (with a map position). The one read behind
+    headline_numbers and category_counts: the range's whole months from the monthly
+    rollup (geodata.map_rollup), its edge days from the incidents."""
+    pieces = split_span(start, end)
+    ranges, _, params = _month_ranges(pieces)
+    filters = []
+    if categories:
+        filters.append("category = ANY(:categories)")
+        params["categories"] = list(categories)
+    if wards:
+        filters.append("ward_code = ANY(:wards)")
+        params["wards"] = list(wards)
+    within = " OR ".join(f"({r})" for r in ranges) or "FALSE"
     sql = text(
-        "SELECT category, ward_code, count(*) AS count, count(geom) AS placed "
-        f"FROM incidents WHERE {where} GROUP BY category, ward_code"
+        "SELECT category, ward_code, sum(n)::bigint AS count, sum(placed)::bigint AS placed "
+        f"FROM {WARDS_ROLLUP} WHERE ({within}) {''.join(f' AND {f}' for f in filters)} "
+        "GROUP BY category, ward_code"
+    )
+    edges, edge_params = _edge_sql(
+        pieces,
+        categories,
+        wards,
+        "category AS category, ward_code AS ward_code",
+        "TRUE",
+        ("count", "placed"),
     )
     with engine.connect() as conn:
         frame = pd.read_sql(sql, conn, params=params)
+        if edges is not None:
+            frame = pd.concat([frame, pd.read_sql(text(edges), conn, params=edge_params)])
+    keys = ["category", "ward_code"]
+    frame = frame.groupby(keys, dropna=False, as_index=False)[["count", "placed"]].sum()
+    frame = frame[frame["count"] != 0].reset_index(drop=True)
+    frame["ward_code"] = frame["ward_code"].astype(object).where(frame["ward_code"].notna(), None)
     return frame.astype({"category": "object", "count": "int64", "placed": "int64"})
 
 
