@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import threading
 import time
 from collections.abc import Sequence
@@ -23,6 +24,10 @@ from collections.abc import Sequence
 IDLE_S = 600.0  # a meeting's worth of downloads
 OPEN_TIMEOUT_S = 60.0
 CLOSE_TIMEOUT_S = 20.0
+
+
+class _LoopDied(RuntimeError):
+    """The thread running the browser's event loop has ended."""
 
 
 class KeptRenderer:
@@ -53,15 +58,38 @@ class KeptRenderer:
         """PNG bytes for each (figure dict, kaleido options) job, in order."""
         with self._lock:
             try:
-                kept = self._opened(browser)
-                future = asyncio.run_coroutine_threadsafe(_draw(kept, jobs), self._loop)
-                return future.result(timeout=timeout_s)
+                for attempt in (1, 2):
+                    try:
+                        kept = self._opened(browser)
+                        return self._wait(
+                            asyncio.run_coroutine_threadsafe(_draw(kept, jobs), self._loop),
+                            timeout_s,
+                        )
+                    except _LoopDied:
+                        # A kept browser whose loop went: once more in a fresh one.
+                        self._close()
+                        if attempt == 2:
+                            raise
             except BaseException:
                 self._close()
                 raise
             finally:
                 self._last_used = time.monotonic()
                 self._schedule_idle_close()
+
+    def _wait(self, future: concurrent.futures.Future, timeout_s: float):
+        """The future's result, watching the loop's thread: an exception raised into
+        that thread (dash's test runner stops threads that way, and it lands only when
+        the loop next wakes, which is for this very job) would leave it unresolved."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return future.result(timeout=min(0.25, max(deadline - time.monotonic(), 0)))
+            except concurrent.futures.TimeoutError:
+                if self._thread is None or not self._thread.is_alive():
+                    raise _LoopDied from None
+                if time.monotonic() >= deadline:
+                    raise
 
     def close(self) -> None:
         """Close the browser now (it opens again at the next render)."""
@@ -82,8 +110,9 @@ class KeptRenderer:
         thread = threading.Thread(target=loop.run_forever, name="kept-chromium", daemon=True)
         thread.start()
         self._loop, self._thread = loop, thread
-        future = asyncio.run_coroutine_threadsafe(_open(browser), loop)
-        self._kaleido = future.result(timeout=OPEN_TIMEOUT_S)
+        self._kaleido = self._wait(
+            asyncio.run_coroutine_threadsafe(_open(browser), loop), OPEN_TIMEOUT_S
+        )
         self._browser = browser
         self.starts += 1
         return self._kaleido

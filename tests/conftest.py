@@ -179,7 +179,13 @@ def dash_duo(request, dash_duo):
         return None
 
     dash_duo.start_server = start_server
-    return dash_duo
+    yield dash_duo
+    # dash's runner stops the threads a test's server started by raising SystemExit
+    # in them, the kept Chromium's among them; close it first, so the next test's
+    # downloads start a browser of their own instead of one half torn down.
+    from dashboard.renderer import renderer
+
+    renderer.close()
 
 
 @pytest.fixture(scope="module")
