@@ -21,6 +21,8 @@ _LOADED_TABLES = (
     "incident_hours_daily",
     "incident_cells_monthly",
     "incident_hours_monthly",
+    "incident_map_monthly",
+    "incident_wards_monthly",
     # Counts kept beside the incidents (geodata.summaries); justice_cases goes by cascade.
     "justice_states",
     "justice_days",

@@ -124,6 +124,14 @@ def test_completeness_counts_match_the_incidents(demo):
     shown = completeness_figures.estimates_table(estimates, MIN_OVERLAP)
     assert "not enough overlap" in str(shown) or thin.empty
 
+    # The page's ward-month table: the first rows, latest month first, counts aligned right.
+    lines = completeness_figures.ward_month_table(table, max_rows=5).children.splitlines()
+    assert len(lines) == 2 + min(5, len(table)) and lines[1] == "|---|---|---|--:|--:|--:|"
+    first = table.iloc[0]
+    assert lines[2].startswith(f"| {pd.Timestamp(first['month']):%b %Y} | ")
+    counts = " | ".join(f"{int(first[c]):,}" for c in ("police_only", "other_only", "both"))
+    assert lines[2].endswith(f" | {counts} |")
+
 
 def test_completeness_equals_the_reference_overlap_statistic(demo):
     """The set-based SQL gives what geodata.stats.capture_recapture.source_overlap

@@ -16,6 +16,8 @@ from dash import ClientsideFunction, Input, Output, html
 from dashboard import components, filters, ids
 from dashboard.figures import evaluation as figures
 from dashboard.options import AppOptions
+from dashboard.payload import plain
+from geodata.cache import cached
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
 from geodata.evaluation import RING_METRES, TARGET_METRES, after_dark_for_area, evaluate_action
@@ -137,13 +139,19 @@ def evaluation_outputs(engine, values, opts: AppOptions) -> tuple:
     )
 
 
-def lens_outputs(engine, categories, opts: AppOptions) -> tuple:
+@cached
+def lens_payload(engine, categories: tuple[str, ...], style: str) -> tuple:
+    """status, lens map, unlit table for the last LENS_DAYS of data, kept per data
+    version as plain JSON (like dashboard.callbacks.analytics.clock_payload): drawing
+    the national lens's 5,700 cells costs more than its cached reads."""
+    return tuple(plain(o) for o in lens_outputs(engine, categories, style))
+
+
+def lens_outputs(engine, categories: tuple[str, ...], style: str) -> tuple:
     """status, lens map, unlit table for the last LENS_DAYS of data."""
     last = maps.date_bounds(engine)[1]
     if last is None:
         return "No incidents loaded yet.", figures.empty_map(), []
-    allowed = filters.allowed_categories(public=False)
-    categories = filters.parse_categories(categories or [], allowed)
     lens = after_dark_for_area(
         engine,
         last - timedelta(days=LENS_DAYS - 1),
@@ -154,7 +162,7 @@ def lens_outputs(engine, categories, opts: AppOptions) -> tuple:
     lights = queries.actions_frame(engine)
     lights = lights[lights["kind"] == "lighting"]
     figure = figures.lens_map(
-        lens.lens, lens.unlit, lights, wards.ward_lines_geojson(engine), style=opts.map_style
+        lens.lens, lens.unlit, lights, wards.ward_lines_geojson(engine), style=style
     )
     return "", figure, figures.unlit_table(lens.unlit)
 
@@ -186,7 +194,9 @@ def register(app: dash.Dash, opts: AppOptions) -> None:
         engine = get_engine()
         attribution = components.attribution_text(wards.ward_attributions(engine))
         try:
-            return (*lens_outputs(engine, categories, opts), attribution)
+            allowed = filters.allowed_categories(public=False)
+            chosen = filters.parse_categories(categories or [], allowed)
+            return (*lens_payload(engine, chosen, opts.map_style), attribution)
         except ObservatoryError as exc:
             return f"After-dark lens: {exc}", figures.empty_map(), [], attribution
 

@@ -47,11 +47,11 @@ def peak_hours(hour: pd.DataFrame, n: int = 3) -> list[int]:
 def radial_clock(hour: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     """A 24-hour clock (midnight at the top, clockwise), one stacked ring segment per
     hour and category (the top categories, the rest merged)."""
-    fig = go.Figure()
+    traces = []
     frame = top_categories(hour)
     for i, (category, rows) in enumerate(frame.groupby("category", sort=False)):
         label = category if category == OTHERS else _label(category)
-        fig.add_trace(
+        traces.append(
             go.Barpolar(
                 r=rows["weight"].round(2).tolist(),
                 theta=(rows["hour"] * 15 + 7.5).tolist(),
@@ -63,8 +63,8 @@ def radial_clock(hour: pd.DataFrame, *, title: str | None = None) -> go.Figure:
                 "%{r:,.1f} incidents<extra></extra>",
             )
         )
-    theme.apply(fig)
-    fig.update_layout(
+    return theme.figure(
+        traces,
         polar={
             "angularaxis": {
                 "rotation": 90,
@@ -78,9 +78,8 @@ def radial_clock(hour: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         },
         legend={"orientation": "h", "y": -0.1},
         margin={"l": 40, "r": 40, "t": 40 if title else 20, "b": 40},
-        title={"text": title} if title else None,
+        **({"title": {"text": title}} if title else {}),
     )
-    return fig
 
 
 def weekday_hour_heatmap(weekday_hour: pd.DataFrame) -> go.Figure:
@@ -92,7 +91,7 @@ def weekday_hour_heatmap(weekday_hour: pd.DataFrame) -> go.Figure:
         .reindex(index=range(7), columns=range(24), fill_value=0.0)
         .fillna(0.0)
     )
-    fig = go.Figure(
+    return theme.figure(
         go.Heatmap(
             z=grid.round(2).to_numpy().tolist(),
             x=[f"{h:02d}" for h in range(24)],
@@ -101,34 +100,26 @@ def weekday_hour_heatmap(weekday_hour: pd.DataFrame) -> go.Figure:
             zmin=0,
             colorbar={"title": {"text": "Incidents", "side": "right"}, "thickness": 14},
             hovertemplate="%{y} %{x}:00: %{z:,.1f} incidents<extra></extra>",
-        )
-    )
-    theme.apply(fig)
-    fig.update_layout(
+        ),
         yaxis={"autorange": "reversed", "title": None},
         xaxis={"title": "Hour of day"},
         margin={"l": 50, "r": 10, "t": 10, "b": 50},
     )
-    return fig
 
 
 def date_only_bars(date_only: pd.DataFrame) -> go.Figure:
     """Incidents with a date but no time, by weekday: never drawn at an hour."""
     by_day = date_only.groupby("weekday")["weight"].sum().reindex(range(7), fill_value=0.0)
-    fig = go.Figure(
+    return theme.figure(
         go.Bar(
             x=list(WEEKDAYS),
             y=by_day.round(2).tolist(),
             marker={"color": UNKNOWN_COLOUR, "line": {"color": "#555555", "width": 1}},
             hovertemplate="%{x}: %{y:,.1f} incidents, time not recorded<extra></extra>",
-        )
-    )
-    theme.apply(fig)
-    fig.update_layout(
+        ),
         yaxis={"title": "Incidents", "tickformat": ",.0f"},
         margin={"l": 60, "r": 10, "t": 10, "b": 40},
     )
-    return fig
 
 
 def daylight_bars(daylight: pd.DataFrame, top: int = 8) -> go.Figure:
@@ -136,27 +127,25 @@ def daylight_bars(daylight: pd.DataFrame, top: int = 8) -> go.Figure:
     no time or place, as horizontal stacked bars."""
     rows = daylight.sort_values("total", ascending=False, kind="stable").head(top).iloc[::-1]
     labels = [_label(c) for c in rows["category"]]
-    fig = go.Figure()
-    for column, name, colour in (
-        ("daylight", "Daylight", DAYLIGHT_COLOUR),
-        ("darkness", "Darkness", DARKNESS_COLOUR),
-        ("unknown", "No time or place", UNKNOWN_COLOUR),
-    ):
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=rows[column].round(1).tolist(),
-                name=name,
-                orientation="h",
-                marker={"color": colour},
-                hovertemplate=f"%{{y}}: %{{x:,.1f}} in {name.lower()}<extra></extra>",
-            )
+    traces = [
+        go.Bar(
+            y=labels,
+            x=rows[column].round(1).tolist(),
+            name=name,
+            orientation="h",
+            marker={"color": colour},
+            hovertemplate=f"%{{y}}: %{{x:,.1f}} in {name.lower()}<extra></extra>",
         )
-    theme.apply(fig)
-    fig.update_layout(
+        for column, name, colour in (
+            ("daylight", "Daylight", DAYLIGHT_COLOUR),
+            ("darkness", "Darkness", DARKNESS_COLOUR),
+            ("unknown", "No time or place", UNKNOWN_COLOUR),
+        )
+    ]
+    return theme.figure(
+        traces,
         barmode="stack",
         legend={"orientation": "h", "y": -0.15},
         xaxis={"title": "Incidents", "tickformat": ",.0f"},
         margin={"l": 140, "r": 10, "t": 10, "b": 60},
     )
-    return fig

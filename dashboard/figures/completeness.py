@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import html
+from dash import dcc, html
 
 from dashboard.figures import theme
+from dashboard.markdown_table import markdown_table
 from geodata.categories import LABELS
 
 SOURCE_COLOURS = {"police_only": "#0072B2", "both": "#009E73", "other_only": "#E69F00"}
@@ -24,28 +25,24 @@ SOURCE_LABELS = {
 TABLE_HEADER = ("Month", "Ward", "Agencies that reported", *SOURCE_LABELS.values())
 
 
-def _ward(row: dict) -> str:
-    name = row.get("ward_name")
+def _ward(name: object) -> str:
     return name if isinstance(name, str) and name else "no ward known"
 
 
-def ward_month_table(table: pd.DataFrame, max_rows: int = 400) -> html.Table:
-    """geodata.queries.linkage.completeness_by_ward_month as a table (first rows)."""
-    rows = [
-        html.Tr(
-            [
-                html.Td(f"{pd.Timestamp(row['month']):%b %Y}"),
-                html.Td(_ward(row)),
-                html.Td(row["agencies"]),
-                *(html.Td(f"{int(row[column]):,}", className="number") for column in SOURCE_LABELS),
-            ]
-        )
-        for row in table.head(max_rows).to_dict("records")
-    ]
-    return html.Table(
-        [html.Thead(html.Tr([html.Th(h, scope="col") for h in TABLE_HEADER])), html.Tbody(rows)],
-        className="data-table",
+def ward_month_table(table: pd.DataFrame, max_rows: int = 400) -> dcc.Markdown:
+    """geodata.queries.linkage.completeness_by_ward_month as a table (first rows), one
+    Markdown component (dashboard.markdown_table)."""
+    head = table.head(max_rows)
+    counts = [head[column].astype("int64").map("{:,}".format) for column in SOURCE_LABELS]
+    rows = zip(
+        pd.to_datetime(head["month"]).dt.strftime("%b %Y"),
+        head["ward_name"].map(_ward),
+        head["agencies"],
+        *counts,
+        strict=True,
     )
+    right = range(3, len(TABLE_HEADER))
+    return dcc.Markdown(markdown_table(TABLE_HEADER, rows, right=right), className="table-md")
 
 
 def sources_by_month(table: pd.DataFrame) -> go.Figure:

@@ -46,6 +46,12 @@ def base_layout() -> dict:
     }
 
 
+def figure(data, **layout) -> go.Figure:
+    """A figure of `data` with the shared look and `layout` over it, validated once
+    (`apply` then `update_layout` walks the layout twice: a third of a clock's time)."""
+    return go.Figure(data=data, layout={**base_layout(), **layout})
+
+
 def apply(fig: go.Figure) -> go.Figure:
     fig.update_layout(**base_layout())
     return fig

@@ -152,17 +152,15 @@ def monthly_lines(
         if any(rows["partial"]):
             traces += [_dotted_links(rows, name, colour), _partial_markers(rows, name, colour)]
     notes = _partial_notes(monthly) if monthly["partial"].any() else []
-    # One layout in one go: every update_layout call re-validates what it touches.
-    layout = {
-        **theme.base_layout(),
-        "xaxis": {"tickformat": "%b %Y", "dtick": "M1", "title": None},
-        "yaxis": {"title": "Incidents per month", "rangemode": "tozero", "tickformat": ",.0f"},
-        "legend": {"orientation": "h", "y": -0.2},
-        "margin": {"l": 70, "r": 10, "t": 40 if notes else 10, "b": 80},
-        "hovermode": "x unified",
-        "annotations": notes,
-    }
-    return go.Figure(data=traces, layout=layout)
+    return theme.figure(
+        traces,
+        xaxis={"tickformat": "%b %Y", "dtick": "M1", "title": None},
+        yaxis={"title": "Incidents per month", "rangemode": "tozero", "tickformat": ",.0f"},
+        legend={"orientation": "h", "y": -0.2},
+        margin={"l": 70, "r": 10, "t": 40 if notes else 10, "b": 80},
+        hovermode="x unified",
+        annotations=notes,
+    )
 
 
 def _change_parts(label: str, small: bool, not_comparable: str | None) -> list[dict]:

@@ -7,6 +7,7 @@ import dash
 from dash import dcc, html
 
 from dashboard import ids, options
+from dashboard.markdown_table import markdown_table
 from geodata.db import get_engine
 from geodata.queries import sources, wards
 
@@ -19,28 +20,14 @@ dash.register_page(
 )
 
 
-# Backslash-escaped in table cells, so an agency's name is shown as written and never
-# read as Markdown (a link, emphasis, a column break). Raw HTML needs nothing:
-# dcc.Markdown shows it as text (tests/test_page_summaries.py).
-_MARKDOWN_ESCAPES = str.maketrans({ch: f"\\{ch}" for ch in "\\`*_{}[]()#+-.!|~"})
-
-
-def _cell(value) -> str:
-    text = " ".join(str(value).split())  # one line: a line break would end the row
-    return text.translate(_MARKDOWN_ESCAPES)
-
-
 def agencies_markdown(frame) -> str:
     """The agencies as one Markdown table: a national database lists about 300
-    stations, and as Dash components (seven per row) the table took longer to build
-    and send than the rest of the page."""
-    lines = ["| Agency | Type | Incidents | First | Last |", "|---|---|--:|---|---|"]
-    lines += [
-        f"| {_cell(row.agency)} | {_cell(row.agency_type)} | {row.incidents:,} | "
-        f"{row.first or '–'} | {row.last or '–'} |"
+    stations (dashboard.markdown_table)."""
+    rows = (
+        (row.agency, row.agency_type, f"{row.incidents:,}", row.first or "–", row.last or "–")
         for row in frame.itertuples()
-    ]
-    return "\n".join(lines)
+    )
+    return markdown_table(("Agency", "Type", "Incidents", "First", "Last"), rows, right={2})
 
 
 def _agencies_table(engine) -> html.P | dcc.Markdown:
