@@ -74,20 +74,36 @@ def fitting_resolution(cells: np.ndarray, res: int, budget: int, coarsest: int =
     return level
 
 
+# Cell outlines never change, whatever the data: a bounded memo per process spares
+# the C call per cell (15 us: 210 ms for the 14,000 resolution-6 cells of a national
+# map) on every map drawn after the first. 65,536 outlines hold about 14 MB.
+_OUTLINES: dict[int, np.ndarray] = {}
+_OUTLINES_MAX = 65_536
+
+
 def cell_ring_array(cells: Iterable[int], decimals: int | None = None) -> np.ndarray | None:
     """Closed rings of hexagons as an (n, 7, 2) array of (lon, lat): the vertices of
     h3.cell_to_boundary, rounded to `decimals` when given. None when a pentagon (five
     or, with distortion vertices, more; none lie in Kenya) is among the cells.
 
-    One C call per cell, then numpy for the rest: reordering, rounding and closing
-    thousands of rings costs milliseconds."""
+    One C call per cell not seen before in this process, then numpy for the rest:
+    reordering, rounding and closing thousands of rings costs milliseconds."""
     boundary = h3.api.basic_int.cell_to_boundary
-    latlng = [boundary(int(cell)) for cell in cells]
+    latlng = []
+    for cell in cells:
+        ring = _OUTLINES.get(cell := int(cell))
+        if ring is None:
+            vertices = boundary(cell)
+            if len(vertices) != 6:
+                return None
+            ring = np.asarray(vertices, dtype=float)
+            if len(_OUTLINES) >= _OUTLINES_MAX:
+                _OUTLINES.clear()
+            _OUTLINES[cell] = ring
+        latlng.append(ring)
     if not latlng:
         return np.empty((0, 7, 2))
-    if any(len(ring) != 6 for ring in latlng):
-        return None
-    return _closed(np.asarray(latlng, dtype=float), decimals)
+    return _closed(np.stack(latlng), decimals)
 
 
 def cell_rings(cells: Iterable[int], decimals: int | None = None) -> list[list[list[float]]]:

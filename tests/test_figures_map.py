@@ -229,6 +229,17 @@ def test_vectorised_hexagons_are_the_polygons_of_h3():
     }
     lons = [p[0] for f in collection["features"] for p in f["geometry"]["coordinates"][0]]
     assert shapes.bounds[0] == min(lons) and shapes.bounds[2] == max(lons)
+    # Drawn again, from the outlines this process remembers, in another order and
+    # among a new cell: still h3's rings, each under its own cell.
+    newcomer = from_hex(h3.latlng_to_cell(0.52, 35.27, 8))
+    again = [newcomer, *cells[::-1]]
+    features = orjson.loads(orjson.dumps(map_figures.hex_shapes(again, decimals=5).geojson))
+    for cell, feature in zip(again, features["features"], strict=True):
+        expected = [
+            [round(lng, 5), round(lat, 5)] for lat, lng in h3.cell_to_boundary(h3.int_to_str(cell))
+        ]
+        assert feature["id"] == h3.int_to_str(cell)
+        assert feature["geometry"]["coordinates"][0] == [*expected, expected[0]]
 
 
 def test_a_pentagon_keeps_its_own_ring():

@@ -87,7 +87,7 @@ def test_the_rollup_draws_what_counting_every_incident_draws(spread):
                 # From a budget every resolution fits down to one that fits none.
                 for budget in sorted({fine, fine // 4, 40, 12, 3, 1}):
                     cache.clear()
-                    quick = maps._view_from_rollup(spread, res, budget, start, end, categories)
+                    quick = maps.rollup_view.uncached(spread, res, budget, start, end, categories)
                     from_rollup += quick is not None
                     view = maps.hex_view(spread, res, budget, start, end, categories)
                     drawn, counts = _counted(spread, res, budget, start, end, categories)
@@ -97,6 +97,37 @@ def test_the_rollup_draws_what_counting_every_incident_draws(spread):
                     if quick is not None:
                         assert quick.res == drawn and quick.counts.equals(counts), case
     assert from_rollup > 40  # the rollup decided many of them, not only the fallback
+
+
+def test_the_hot_spot_map_draws_the_resolution_its_own_counts_give(spread):
+    """The hot-spot page decides its resolution from the map rollup where it can; the
+    cells it then draws are those its own (event-weighted) counts fit in the budget."""
+    from geodata.queries import analytics
+    from geodata.queries.filters import IncidentFilter
+
+    agency = _scalar(spread, "SELECT min(id) FROM agencies")
+    ward = _scalar(spread, "SELECT min(ward_code) FROM incidents")
+    decided = 0
+    for start, end in RANGES[:4]:
+        for extra in ({}, {"categories": ("theft",)}, {"agencies": (agency,)}, {"wards": (ward,)}):
+            filters = IncidentFilter(start=start, end=end, **extra)
+            for res in (7, 8, 9):
+                fine = len(analytics.cell_counts.uncached(spread, res, filters))
+                for budget in sorted({fine, fine // 4, 12, 3}):
+                    cache.clear()
+                    counted = analytics.cell_counts(spread, res, filters)["h3"].to_numpy()
+                    expected = fitting_resolution(counted, res, budget)
+                    got = analytics.drawn_resolution(spread, res, filters, budget)
+                    assert got == expected, (start, end, extra, res, budget)
+                    if not (filters.agencies or filters.wards):
+                        view = maps.rollup_view(spread, res, budget, start, end, filters.categories)
+                        decided += view is not None
+    assert decided > 10  # the rollup decided many of them, not only the counts
+
+
+def _scalar(engine, sql: str):
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).scalar_one()
 
 
 def _table(engine) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from dashboard.options import AppOptions
 from geodata.cache import cached, data_version
 from geodata.db import get_engine
 from geodata.errors import ObservatoryError
-from geodata.h3grid import fitting_resolution, from_hex
+from geodata.h3grid import from_hex
 from geodata.queries import actions as action_queries
 from geodata.queries import analytics, comparisons, maps, wards
 from geodata.queries.filters import IncidentFilter
@@ -71,8 +71,7 @@ def _hex_map_within_budget(
 ) -> Drawn:
     """The hexagon map at `res`, or at the finest coarser resolution whose cells with
     incidents fit `budget`; every measure is then computed at the resolution drawn."""
-    cells = analytics.cell_counts(engine, res, args)["h3"].to_numpy()
-    drawn_res = fitting_resolution(cells, res, budget)
+    drawn_res = analytics.drawn_resolution(engine, res, args, budget)
     drawn = _hex_map(engine, drawn_res, args, measure)
     note = map_figures.coarser_note(res, drawn_res, budget, COARSER_HINT)
     notes = (note, *drawn.notes) if note else drawn.notes

@@ -129,7 +129,7 @@ def hex_view(
     counted at resolution 6 from the rollup and the range's edge days, with the same
     result, instead of from every incident at `res` (a second nationally)."""
     if not wards and res in RESOLUTIONS:
-        view = _view_from_rollup(engine, res, budget, start, end, categories)
+        view = rollup_view(engine, res, budget, start, end, categories)
         if view is not None:
             return view
     counts = hex_counts(engine, res, start, end, categories, wards)
@@ -137,7 +137,8 @@ def hex_view(
     return HexView(res, drawn, coarsen_counts(counts, drawn))
 
 
-def _view_from_rollup(
+@cached
+def rollup_view(
     engine: Engine,
     res: int,
     budget: int,
@@ -145,8 +146,9 @@ def _view_from_rollup(
     end: date | None,
     categories: tuple[str, ...],
 ) -> HexView | None:
-    """The view at resolution 6 or coarser when the rollup proves the finer ones over
-    the budget; None when it cannot (the caller counts the incidents)."""
+    """The view at resolution 6 or coarser when the monthly map rollup proves the
+    finer ones, from `res` (7, 8 or 9) down to 7, over the budget; None when it cannot
+    (the caller counts the incidents). Every ward, the incidents without one too."""
     pieces = split_span(start, end)
     ranges, whole, params = _month_ranges(pieces)
     if not ranges:
