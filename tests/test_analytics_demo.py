@@ -150,6 +150,22 @@ def test_text_placed_counts_are_part_of_the_cell_counts(demo):
         assert (per_cell <= held + 1e-9).all()
         # Most mapped incidents were placed from a text (police registers have no GPS).
         assert 0.5 < per_cell.sum() / counts["count"].sum() < 0.95
+    # Each text-placed record is its event's share: one over the records its group
+    # holds (of any agency, placed or not), as in the aggregates.
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT sum(1.0 / coalesce(g.size, 1)), count(*) FILTER (WHERE g.size > 1) "
+                "FROM incidents i LEFT JOIN (SELECT event_group_id, count(*) AS size "
+                "FROM incidents GROUP BY 1) g ON g.event_group_id = i.event_group_id "
+                "WHERE i.geocode_method = 'gazetteer' AND i.place_id IS NOT NULL "
+                "AND i.h3_9 IS NOT NULL AND i.occurred_from::date BETWEEN :s AND :e"
+            ),
+            {"s": start, "e": end},
+        ).one()
+    placed = analytics.placed_counts(engine, 7, IncidentFilter(start, end))
+    assert expected[1] > 0  # linked records among them: their shares are fractions
+    assert placed["count"].sum() == pytest.approx(float(expected[0]))
 
 
 def test_the_night_robbery_peak_is_the_clock_peak(demo):
