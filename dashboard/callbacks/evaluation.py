@@ -143,8 +143,11 @@ def evaluation_outputs(engine, values, opts: AppOptions) -> tuple:
 def lens_payload(engine, categories: tuple[str, ...], style: str) -> tuple:
     """status, lens map, unlit table for the last LENS_DAYS of data, kept per data
     version as plain JSON (like dashboard.callbacks.analytics.clock_payload): drawing
-    the national lens's 5,700 cells costs more than its cached reads."""
-    return tuple(plain(o) for o in lens_outputs(engine, categories, style))
+    the national lens's 5,700 cells costs more than its cached reads. The map is
+    already the plain dict Dash sends (its ward lines alone are 120,000 values to
+    walk again)."""
+    status, figure, table = lens_outputs(engine, categories, style)
+    return status, figure, plain(table)
 
 
 def lens_outputs(engine, categories: tuple[str, ...], style: str) -> tuple:
