@@ -13,13 +13,15 @@ demo: setup  ## Build the seeded demo through the real ETL and serve it on :8050
 
 test: setup  ## Lint, then every test against a real PostGIS and headless Chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest
 
 bench: setup  ## National-scale benchmarks (prints one line per figure)
 	$(PY) -m bench.run_all
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . || true
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 setup: system-deps $(STAMP)
 
