@@ -66,10 +66,10 @@ class KeptRenderer:
                             timeout_s,
                         )
                     except _LoopDied:
+                        if attempt == 2:
+                            raise  # closed below
                         # A kept browser whose loop went: once more in a fresh one.
                         self._close()
-                        if attempt == 2:
-                            raise
             except BaseException:
                 self._close()
                 raise

@@ -24,7 +24,6 @@ to hold both its old and its new place), or every agency.
 from __future__ import annotations
 
 import contextlib
-import io
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -103,31 +102,7 @@ def _read_incidents(conn: Connection, scope: str, unit: str) -> pd.DataFrame:
         "h3_8": pa.int64(),
         "h3_9": pa.int64(),
     }
-    return _copy_out(conn, _SOURCE.format(weight=_weight_sql(unit), scope=scope), types)
-
-
-def _copy_out(conn: Connection, sql: str, types: dict) -> pd.DataFrame:
-    """The rows of `sql` (columns and Arrow types `types`) as a DataFrame, by COPY."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    cursor = conn.connection.driver_connection.cursor()
-    buffer = io.BytesIO()
-    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    if not buffer.tell():
-        return pd.DataFrame(columns=list(types))
-    buffer.seek(0)
-    table = pacsv.read_csv(
-        buffer,
-        read_options=pacsv.ReadOptions(column_names=list(types)),
-        convert_options=pacsv.ConvertOptions(
-            column_types=types, true_values=["t"], false_values=["f"], strings_can_be_null=True
-        ),
-    )
-    # Nullable integers: H3 cells do not survive a float64 (NaN for NULL) round trip.
-    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return bulk.copy_out(conn, _SOURCE.format(weight=_weight_sql(unit), scope=scope), types)
 
 
 def incident_weights(incidents: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -318,7 +293,7 @@ def _file_incidents(conn: Connection, chosen: str, unit: str, file: FileWeights)
     if held != len(file.rows) or (unit == "events" and grouped):
         return None
     rows = file.rows
-    placed = _copy_out(
+    placed = bulk.copy_out(
         conn, 'SELECT "row", code FROM ward_of', {"row": pa.int64(), "code": pa.string()}
     )
     ward = rows["row"].map(pd.Series(placed["code"].to_numpy(object), index=placed["row"]))

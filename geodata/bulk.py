@@ -147,3 +147,32 @@ def _csv(table) -> memoryview:
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False, batch_size=65536))
     return memoryview(sink.getvalue())
+
+
+def copy_out(conn: Connection, sql: str, types: dict):
+    """The rows of `sql` (columns and Arrow types `types`) as a DataFrame, by COPY: a
+    million rows a second faster than through a cursor. Booleans come as t/f;
+    int64 columns as nullable integers (H3 cells do not survive a float64 round trip,
+    NaN for NULL)."""
+    import io
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    cursor = conn.connection.driver_connection.cursor()
+    buffer = io.BytesIO()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    if not buffer.tell():
+        return pd.DataFrame(columns=list(types))
+    buffer.seek(0)
+    table = pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(column_names=list(types)),
+        convert_options=pacsv.ConvertOptions(
+            column_types=types, true_values=["t"], false_values=["f"], strings_can_be_null=True
+        ),
+    )
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

@@ -205,6 +205,26 @@ def _after(end: date | None) -> date:
     return date.max if end is None else end + timedelta(days=1)
 
 
+class Bound:
+    """Half-open ranges of days as SQL conditions, the days bound as parameters
+    (`params`, named `{prefix}_0`, `{prefix}_1`, ...)."""
+
+    def __init__(self, prefix: str = "rollup") -> None:
+        self.prefix = prefix
+        self.params: dict = {}
+
+    def value(self, day: date) -> str:
+        name = f"{self.prefix}_{len(self.params)}"
+        self.params[name] = day
+        return f"CAST(:{name} AS date)"
+
+    def within(self, column: str, low: date | None, high: date | None) -> str:
+        """`column` in [low, high); an open end has no condition."""
+        bounds = [f"{column} >= {self.value(low)}"] if low is not None else []
+        bounds += [f"{column} < {self.value(high)}"] if high is not None else []
+        return " AND ".join(bounds) or "TRUE"
+
+
 @dataclass(frozen=True)
 class Source:
     """A FROM item over an aggregate's rows (`table`), its parameters, and whether
@@ -239,18 +259,8 @@ def source(
     values = VALUES[kind]
     columns = ", ".join((*KEYS[kind], *values))
     negated = ", ".join((*KEYS[kind], *(f"-{v} AS {v}" for v in values)))
-    params: dict = {}
-
-    def bind(value: date) -> str:
-        name = f"rollup_{len(params)}"
-        params[name] = value
-        return f"CAST(:{name} AS date)"
-
-    def within(column: str, low: date | None, high: date | None) -> str:
-        bounds = [f"{column} >= {bind(low)}"] if low is not None else []
-        bounds += [f"{column} < {bind(high)}"] if high is not None else []
-        return " AND ".join(bounds) or "TRUE"
-
+    bound = Bound()
+    bind, within, params = bound.value, bound.within, bound.params
     whole, plus, branches, signed = [], [], [], False
     for start, end in spans:
         pieces = split_span(start, end)

@@ -21,7 +21,7 @@ from geodata.errors import ObservatoryError
 from geodata.h3grid import RESOLUTIONS, cell_sql, fitting_resolution, parents
 from geodata.map_rollup import TABLE as MAP_ROLLUP
 from geodata.map_rollup import WARDS as WARDS_ROLLUP
-from geodata.rollup import split_span
+from geodata.rollup import Bound, split_span
 
 
 def _where(
@@ -39,13 +39,20 @@ def _where(
         # Whole end day included: compare with the next midnight.
         clauses.append("occurred_from < :end_next")
         params["end_next"] = end + timedelta(days=1)
+    kinds, kind_params = _category_ward(categories, wards)
+    return " AND ".join(clauses + kinds), params | kind_params
+
+
+def _category_ward(categories: tuple[str, ...], wards: tuple[str, ...]) -> tuple[list, dict]:
+    """Conditions on category and ward (none for an empty choice), and their parameters."""
+    clauses, params = [], {}
     if categories:
         clauses.append("category = ANY(:categories)")
         params["categories"] = list(categories)
     if wards:
         clauses.append("ward_code = ANY(:wards)")
         params["wards"] = list(wards)
-    return " AND ".join(clauses), params
+    return clauses, params
 
 
 @cached
@@ -186,20 +193,13 @@ def rollup_view(
 def _month_ranges(pieces) -> tuple[list[str], list[str], dict]:
     """Conditions on a rollup's `month` for each range of months split_span reads,
     those of months wholly inside the span, and their parameters."""
-    params: dict = {}
+    bound = Bound("month")
     ranges, whole = [], []
-    for i, (low, high, label) in enumerate(pieces.months):
-        bounds = ["TRUE"]
-        if low is not None:
-            bounds.append(f"month >= :low_{i}")
-            params[f"low_{i}"] = low
-        if high is not None:
-            bounds.append(f"month < :high_{i}")
-            params[f"high_{i}"] = high
-        ranges.append(" AND ".join(bounds))
+    for low, high, label in pieces.months:
+        ranges.append(bound.within("month", low, high))
         if label is None:  # months wholly inside the range: their cells are the range's
             whole.append(ranges[-1])
-    return ranges, whole, params
+    return ranges, whole, bound.params
 
 
 def _edge_counts(conn, pieces, categories: tuple[str, ...]) -> pd.DataFrame:
@@ -220,19 +220,15 @@ def _edge_sql(pieces, categories, wards, keys: str, where: str, sums: tuple = ("
     days += [(low, high, -1) for low, high, _ in pieces.minus]
     if not days:
         return None, {}
-    params: dict = {}
+    bound = Bound("edge")
     signs, spans = [], []
-    for i, (low, high, sign) in enumerate(days):
-        span = f"(occurred_from >= :day_{i} AND occurred_from < :after_{i})"
-        params |= {f"day_{i}": low, f"after_{i}": high}
+    for low, high, sign in days:
+        span = f"({bound.within('occurred_from', low, high)})"
         signs.append(f"WHEN {span} THEN {sign}")
         spans.append(span)
-    if categories:
-        where += " AND category = ANY(:categories)"
-        params["categories"] = list(categories)
-    if wards:
-        where += " AND ward_code = ANY(:wards)"
-        params["wards"] = list(wards)
+    kinds, kind_params = _category_ward(categories, wards)
+    where = " AND ".join([where, *kinds])
+    params = bound.params | kind_params
     sign = f"CASE {' '.join(signs)} END"
     counted = [f"sum({sign}) AS {sums[0]}"]
     if len(sums) > 1:
@@ -259,13 +255,8 @@ def category_ward_counts(
     rollup (geodata.map_rollup), its edge days from the incidents."""
     pieces = split_span(start, end)
     ranges, _, params = _month_ranges(pieces)
-    filters = []
-    if categories:
-        filters.append("category = ANY(:categories)")
-        params["categories"] = list(categories)
-    if wards:
-        filters.append("ward_code = ANY(:wards)")
-        params["wards"] = list(wards)
+    filters, kind_params = _category_ward(categories, wards)
+    params |= kind_params
     within = " OR ".join(f"({r})" for r in ranges) or "FALSE"
     sql = text(
         "SELECT category, ward_code, sum(n)::bigint AS count, sum(placed)::bigint AS placed "
